@@ -1,0 +1,68 @@
+/**
+ * The platform's one error type. Domain code throws `AppError`; the HTTP edge
+ * (http/problem.ts) turns it into application/problem+json.
+ */
+export type ErrorKind =
+  | 'malformed' // 400: the request cannot be read (bad JSON, bad query)
+  | 'unauthenticated' // 401: no, bad or expired credentials
+  | 'forbidden' // 403: known caller, action not allowed
+  | 'not_found' // 404: absent, or in another territory
+  | 'conflict' // 409: the state of the world refuses it (slot taken, last admin)
+  | 'too_large' // 413: body over the limit
+  | 'invalid' // 422: well-formed but refused by a schema or a rule
+  | 'too_many' // 429: too many attempts
+  | 'unavailable'; // 503: a dependency does not answer
+
+export const STATUS_OF: Record<ErrorKind, number> = {
+  malformed: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  invalid: 422,
+  too_many: 429,
+  unavailable: 503,
+};
+
+/** One field-level problem; `path` is dotted (`custom_fields.nir`, `motif_ids.0`). */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  get status(): number {
+    return STATUS_OF[this.kind];
+  }
+
+  static notFound(what: string): AppError {
+    return new AppError('not_found', `${what} not found`);
+  }
+
+  static forbidden(message = 'You are not allowed to do this'): AppError {
+    return new AppError('forbidden', message);
+  }
+
+  static invalid(message: string, errors: FieldError[] = []): AppError {
+    return new AppError('invalid', message, errors);
+  }
+
+  /** A single-field validation failure. */
+  static invalidField(path: string, message: string): AppError {
+    return new AppError('invalid', message, [{ path, message }]);
+  }
+
+  static conflict(message: string, errors: FieldError[] = []): AppError {
+    return new AppError('conflict', message, errors);
+  }
+}
