@@ -8,10 +8,12 @@ export type ErrorKind =
   | 'forbidden' // 403: known caller, action not allowed
   | 'not_found' // 404: absent, or in another territory
   | 'conflict' // 409: the state of the world refuses it (slot taken, last admin)
+  | 'gone' // 410: existed once, no more (expired link)
   | 'too_large' // 413: body over the limit
   | 'invalid' // 422: well-formed but refused by a schema or a rule
   | 'too_many' // 429: too many attempts
-  | 'unavailable'; // 503: a dependency does not answer
+  | 'unavailable' // 503: a dependency does not answer
+  | 'internal'; // 500: a bug; details go to the log, not to the caller
 
 export const STATUS_OF: Record<ErrorKind, number> = {
   malformed: 400,
@@ -19,10 +21,12 @@ export const STATUS_OF: Record<ErrorKind, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  gone: 410,
   too_large: 413,
   invalid: 422,
   too_many: 429,
   unavailable: 503,
+  internal: 500,
 };
 
 /** One field-level problem; `path` is dotted (`custom_fields.nir`, `motif_ids.0`). */

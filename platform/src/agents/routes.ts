@@ -1,0 +1,199 @@
+import { AppError } from '../errors';
+import { ConfigStore } from '../configuration/store';
+import { currentTerritoryId, tx } from '../db/database';
+import { recordEvent } from '../events/outbox';
+import { listBody, readPage } from '../http/pagination';
+import { route } from '../http/route';
+import { requireMember, requireOrganisationAdmin } from '../organisations/policy';
+import { enabledServices } from '../services/routes';
+import type { Platform } from '../platform';
+import { hashPassword } from '../auth/secrets';
+import { issueToken } from '../auth/sessions';
+import { AccessLevel, Agent, AgentRole, AgentService } from './agent.entity';
+import { AgentRow, agentJson, canSeeAgent, loadAgentJson, loadAgents, randomCalendarUid } from './agents';
+import { acceptInvitation, createInvitation } from './invitations';
+
+interface InviteBody {
+  email?: string;
+  first_name?: string;
+  last_name?: string;
+  name?: string;
+  access_level: AccessLevel;
+  service_ids: string[];
+}
+
+interface UpdateBody {
+  first_name?: string;
+  last_name?: string;
+  organisation_id?: string;
+  access_level?: 'basic' | 'admin';
+  service_ids?: string[];
+}
+
+async function checkServices(platform: Platform, serviceIds: string[]): Promise<void> {
+  const enabled = await enabledServices(new ConfigStore(platform.schemas));
+  serviceIds.forEach((service, index) => {
+    if (!enabled.includes(service)) throw AppError.invalidField(`service_ids.${index}`, 'is not a service enabled in this territory');
+  });
+}
+
+async function findAgent(id: string): Promise<AgentRow> {
+  const [agent] = /^[0-9a-f-]{36}$/i.test(id) ? await loadAgents('a.id = $1', [id]) : [];
+  if (!agent) throw AppError.notFound('Agent');
+  return agent;
+}
+
+async function replaceServices(agentId: string, serviceIds: string[]): Promise<void> {
+  await tx().delete(AgentService, { agent_id: agentId });
+  if (serviceIds.length) {
+    await tx().insert(AgentService, serviceIds.map((service_slug) => ({ territory_id: currentTerritoryId(), agent_id: agentId, service_slug })));
+  }
+}
+
+/** Refuses a change that would leave an organisation without any admin. */
+async function requireAnotherAdmin(organisationId: string, agentId: string): Promise<void> {
+  const [{ count }] = await tx().query(
+    `SELECT count(*)::int AS count FROM agent_roles r JOIN agents a ON a.id = r.agent_id AND a.deleted_at IS NULL
+      WHERE r.organisation_id = $1 AND r.access_level = 'admin' AND r.agent_id <> $2`, [organisationId, agentId]);
+  if (count === 0) throw AppError.conflict('An organisation keeps at least one admin');
+}
+
+export const agentRoutes = [
+  route({
+    method: 'get', path: '/api/v1/organisations/:org/agents', tag: 'agents', access: 'agent',
+    summary: "The organisation's agents the caller may see",
+    async handle({ actor, params, query, platform }) {
+      requireMember(actor, params.org);
+      const page = readPage(query);
+      const all = await loadAgents('EXISTS (SELECT 1 FROM agent_roles r WHERE r.agent_id = a.id AND r.organisation_id = $1)', [params.org]);
+      const visible = all.filter((agent) => canSeeAgent(actor, agent));
+      const slice = visible.slice((page.page - 1) * page.per_page, page.page * page.per_page);
+      return listBody(slice.map((agent) => agentJson(agent, platform.clock.now())), page, visible.length);
+    },
+  }),
+  route({
+    method: 'post', path: '/api/v1/organisations/:org/agents', tag: 'agents', access: 'agent', status: 201,
+    body: 'api/agent.invite.json',
+    summary: 'Invite an agent (email) or create an intervenant (name); answers the invitation link',
+    async handle({ actor, params, body, platform }) {
+      requireOrganisationAdmin(actor, params.org);
+      const input = body as InviteBody;
+      if (input.access_level === 'intervenant') {
+        if (input.email) throw AppError.invalidField('email', 'an intervenant has no email: give a name');
+        if (!input.name) throw AppError.invalidField('name', 'is required for an intervenant');
+      } else {
+        if (!input.email) throw AppError.invalidField('email', 'is required to invite an agent');
+        if (input.name) throw AppError.invalidField('name', 'is only for intervenants: give first_name and last_name');
+      }
+      await checkServices(platform, input.service_ids);
+
+      let agentId: string | undefined;
+      if (input.email) {
+        // An agent of the territory may join another organisation; other territories' agents are out of reach.
+        const [existing] = await platform.db.system(() => tx().query(
+          `SELECT id, territory_id FROM agents WHERE lower(email) = lower($1) AND deleted_at IS NULL`, [input.email]));
+        if (existing && existing.territory_id !== actor.territoryId) {
+          throw AppError.conflict('This email belongs to an agent of another territory', [{ path: 'email', message: 'is already used' }]);
+        }
+        agentId = existing?.id;
+      }
+      if (agentId) {
+        if (await tx().findOneBy(AgentRole, { agent_id: agentId, organisation_id: params.org })) {
+          throw AppError.conflict('This agent already belongs to the organisation', [{ path: 'email', message: 'is already a member' }]);
+        }
+      } else {
+        const agent = await tx().save(tx().create(Agent, {
+          territory_id: currentTerritoryId(),
+          email: input.email ?? null,
+          first_name: input.first_name ?? null,
+          last_name: input.last_name ?? input.name ?? null,
+          calendar_uid: randomCalendarUid(),
+        }));
+        agentId = agent.id;
+        await replaceServices(agentId, input.service_ids);
+      }
+      await tx().insert(AgentRole, { territory_id: currentTerritoryId(), agent_id: agentId, organisation_id: params.org, access_level: input.access_level });
+      const invitationUrl = input.email ? await createInvitation(platform, agentId, actor.agentId) : null;
+      const json = await loadAgentJson(agentId, platform.clock.now());
+      await recordEvent('agent', 'created', json, { organisationId: params.org, actorAgentId: actor.agentId });
+      return { agent: json, invitation_url: invitationUrl };
+    },
+  }),
+  route({
+    method: 'get', path: '/api/v1/agents/:id', tag: 'agents', access: 'agent',
+    summary: 'One agent',
+    async handle({ actor, params, platform }) {
+      const agent = await findAgent(params.id);
+      if (!canSeeAgent(actor, agent)) throw AppError.notFound('Agent');
+      return agentJson(agent, platform.clock.now());
+    },
+  }),
+  route({
+    method: 'patch', path: '/api/v1/agents/:id', tag: 'agents', access: 'agent',
+    body: 'api/agent.update.json', partialBody: true,
+    summary: "Change an agent's name, access level in an organisation, or services (territorial admins)",
+    async handle({ actor, params, body, platform }) {
+      const agent = await findAgent(params.id);
+      if (!canSeeAgent(actor, agent)) throw AppError.notFound('Agent');
+      const input = body as UpdateBody;
+      const administered = agent.roles.filter((role) => actor.territorialAdmin || actor.roles.get(role.organisation_id) === 'admin');
+      if (!administered.length) throw AppError.forbidden('Only admins of one of the agent\'s organisations may change them');
+      if (input.service_ids) {
+        // The guide: once invited, an agent's services are changed by the territorial admin only.
+        if (!actor.territorialAdmin) throw AppError.forbidden("Only territorial admins change an agent's services");
+        await checkServices(platform, input.service_ids);
+        await replaceServices(agent.id, input.service_ids);
+      }
+      if (input.access_level) {
+        const role = administered.find((r) => r.organisation_id === input.organisation_id);
+        if (!role) throw AppError.invalidField('organisation_id', 'is not an organisation of this agent that you administer');
+        if (role.access_level === 'intervenant') throw AppError.invalidField('access_level', 'an intervenant has no login: invite an agent instead');
+        if (role.access_level === 'admin' && input.access_level !== 'admin') await requireAnotherAdmin(role.organisation_id, agent.id);
+        await tx().update(AgentRole, { agent_id: agent.id, organisation_id: role.organisation_id }, { access_level: input.access_level });
+      }
+      if (input.first_name !== undefined || input.last_name !== undefined) {
+        await tx().update(Agent, { id: agent.id }, {
+          ...(input.first_name !== undefined ? { first_name: input.first_name } : {}),
+          ...(input.last_name !== undefined ? { last_name: input.last_name } : {}),
+          updated_at: () => 'now()',
+        });
+      }
+      const json = await loadAgentJson(agent.id, platform.clock.now());
+      await recordEvent('agent', 'updated', json, { organisationId: administered[0].organisation_id, actorAgentId: actor.agentId });
+      return json;
+    },
+  }),
+  route({
+    method: 'delete', path: '/api/v1/agents/:id', tag: 'agents', access: 'agent',
+    summary: 'Remove an agent from an organisation (?organisation_id=, required when they have several)',
+    async handle({ actor, params, query, platform }) {
+      const agent = await findAgent(params.id);
+      if (!canSeeAgent(actor, agent)) throw AppError.notFound('Agent');
+      const organisationId = query.organisation_id ?? (agent.roles.length === 1 ? agent.roles[0].organisation_id : undefined);
+      const role = agent.roles.find((r) => r.organisation_id === organisationId);
+      if (!role) throw new AppError('malformed', 'Say which organisation to remove the agent from', [{ path: 'organisation_id', message: 'is required' }]);
+      requireOrganisationAdmin(actor, role.organisation_id);
+      if (agent.id === actor.agentId) throw AppError.forbidden('You cannot remove yourself');
+      if (role.access_level === 'admin') await requireAnotherAdmin(role.organisation_id, agent.id);
+      await tx().delete(AgentRole, { agent_id: agent.id, organisation_id: role.organisation_id });
+      if (agent.roles.length === 1 && !agent.territorial_admin) {
+        await tx().update(Agent, { id: agent.id }, { deleted_at: platform.clock.now() });
+        await recordEvent('agent', 'destroyed', agentJson(agent, platform.clock.now()), { organisationId: role.organisation_id, actorAgentId: actor.agentId });
+      } else {
+        await recordEvent('agent', 'updated', await loadAgentJson(agent.id, platform.clock.now()), { organisationId: role.organisation_id, actorAgentId: actor.agentId });
+      }
+      return undefined;
+    },
+  }),
+  route({
+    method: 'post', path: '/api/v1/invitations/:token/accept', tag: 'agents', access: 'public',
+    body: 'api/invitation.accept.json',
+    summary: 'Accept an invitation by choosing a password; answers a bearer token',
+    async handle({ params, body, platform }) {
+      const passwordHash = await hashPassword((body as { password: string }).password);
+      const agent = await acceptInvitation(platform, params.token, passwordHash);
+      const token = await platform.db.system(() => issueToken(platform, { agentId: agent.id }));
+      return { token, agent: await platform.db.tenant(agent.territory_id, () => loadAgentJson(agent.id, platform.clock.now())) };
+    },
+  }),
+];

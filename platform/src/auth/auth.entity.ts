@@ -1,0 +1,22 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** The operator, above territories. Created from ADMIN_EMAIL / ADMIN_PASSWORD. */
+@Entity('platform_admins')
+export class PlatformAdmin {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ type: 'text' }) email!: string;
+  @Column({ type: 'text', select: false }) password_hash!: string;
+  @Column({ type: 'timestamptz', default: () => 'now()' }) created_at!: Date;
+}
+
+/** A bearer token; only its SHA-256 is stored. */
+@Entity('api_tokens')
+export class ApiToken {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ type: 'text' }) token_hash!: string;
+  @Column({ type: 'uuid', nullable: true }) agent_id!: string | null;
+  @Column({ type: 'uuid', nullable: true }) platform_admin_id!: string | null;
+  @Column({ type: 'timestamptz' }) expires_at!: Date;
+  @Column({ type: 'timestamptz', nullable: true }) revoked_at!: Date | null;
+  @Column({ type: 'timestamptz', default: () => 'now()' }) created_at!: Date;
+}

@@ -1,0 +1,36 @@
+import path from 'node:path';
+import { PlatformAdmin } from './auth/auth.entity';
+import { hashPassword } from './auth/secrets';
+import { systemClock } from './clock';
+import { PlatformConfig } from './config';
+import { Database, tx } from './db/database';
+import { SchemaRegistry } from './http/schemas';
+import type { Platform } from './platform';
+import { applyTenant } from './tenancy/apply';
+import { Territory } from './territories/territory.entity';
+
+export const DEMO_TENANT_DIR = path.resolve(__dirname, '..', '..', 'tenants', 'demo');
+/** Used only when the demo is seeded and no ADMIN_EMAIL is given: documented in the README. */
+export const DEMO_OPERATOR = { email: 'operateur@demo.test', password: 'demo-password-2026' };
+
+/** Opens the database (applying migrations) and assembles the platform. */
+export async function openPlatform(config: PlatformConfig, clock = systemClock): Promise<Platform> {
+  const db = await Database.open({ url: config.databaseUrl, embeddedDataDir: path.join(config.dataDir, 'pglite') });
+  return { config, db, clock, schemas: new SchemaRegistry() };
+}
+
+/** On an empty database: the platform admin from the environment, and the demo tenant unless SEED_DEMO=false. */
+export async function bootstrap(platform: Platform): Promise<{ adminEmail?: string; seededDemo: boolean }> {
+  const { config } = platform;
+  const empty = await platform.db.system(async () => (await tx().count(Territory)) === 0 && (await tx().count(PlatformAdmin)) === 0);
+  if (!empty) return { seededDemo: false };
+  const admin = config.adminEmail && config.adminPassword
+    ? { email: config.adminEmail, password: config.adminPassword }
+    : config.seedDemo ? DEMO_OPERATOR : undefined;
+  if (admin) {
+    const password_hash = await hashPassword(admin.password);
+    await platform.db.system(() => tx().insert(PlatformAdmin, { email: admin.email, password_hash }));
+  }
+  if (config.seedDemo) await applyTenant(platform, DEMO_TENANT_DIR);
+  return { adminEmail: admin?.email, seededDemo: config.seedDemo };
+}

@@ -1,0 +1,116 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import fs from 'node:fs';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
+import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
+import { PGliteDriver } from 'typeorm-pglite';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+import { TENANT_ROLE } from './isolation';
+
+interface TransactionScope {
+  manager: EntityManager;
+  /** null in a system transaction (runs as the owner, above row-level security). */
+  territoryId: string | null;
+}
+
+const scope = new AsyncLocalStorage<TransactionScope>();
+
+/** The entity manager of the transaction the caller runs in. Domain code reads and writes through it. */
+export function tx(): EntityManager {
+  const current = scope.getStore();
+  if (!current) throw new Error('No transaction: call through db.tenant() or db.system()');
+  return current.manager;
+}
+
+/** The territory whose rows the current transaction may see. */
+export function currentTerritoryId(): string {
+  const territoryId = scope.getStore()?.territoryId;
+  if (!territoryId) throw new Error('No territory in the current transaction');
+  return territoryId;
+}
+
+export interface DatabaseOptions {
+  /** A PostgreSQL URL; when absent, the embedded PostgreSQL (PGlite) is used. */
+  url?: string;
+  /** PGlite's data folder; `memory://` keeps it in memory. */
+  embeddedDataDir?: string;
+  poolSize?: number;
+}
+
+/**
+ * The platform's database: TypeORM over pg (real PostgreSQL) or PGlite (embedded).
+ * Every read and write happens in a transaction opened here:
+ * - `tenant(id, fn)` switches to the unprivileged role and sets the territory, so
+ *   row-level security hides every other territory's rows, whatever the query says;
+ * - `system(fn)` runs as the owner: sign-in lookups, platform administration, dispatchers.
+ */
+export class Database {
+  /** PGlite has one session for the whole pool: transactions must not interleave there. */
+  private serial: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly dataSource: DataSource,
+    readonly embedded: boolean,
+  ) {}
+
+  static async open(options: DatabaseOptions): Promise<Database> {
+    const common = {
+      type: 'postgres' as const,
+      entities: ENTITIES,
+      migrations: MIGRATIONS,
+      synchronize: false,
+      installExtensions: false, // migrations create what they need; gen_random_uuid() is core PostgreSQL
+      migrationsTransactionMode: 'each' as const,
+      logging: ['error'] as ('error')[],
+    };
+    let dataSourceOptions: DataSourceOptions;
+    if (options.url) {
+      dataSourceOptions = { ...common, url: options.url, extra: { max: options.poolSize ?? 10 } };
+    } else {
+      const dataDir = options.embeddedDataDir ?? 'memory://';
+      // PGlite does not create missing parent folders.
+      if (!dataDir.startsWith('memory://')) fs.mkdirSync(dataDir, { recursive: true });
+      const driver = new PGliteDriver({ dataDir, extensions: { btree_gist } }).driver;
+      dataSourceOptions = { ...common, driver } as DataSourceOptions;
+    }
+    const dataSource = new DataSource(dataSourceOptions);
+    await dataSource.initialize();
+    await dataSource.runMigrations({ transaction: 'each' });
+    return new Database(dataSource, !options.url);
+  }
+
+  tenant<T>(territoryId: string, work: () => Promise<T>): Promise<T> {
+    return this.transaction(territoryId, work);
+  }
+
+  system<T>(work: () => Promise<T>): Promise<T> {
+    return this.transaction(null, work);
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  private transaction<T>(territoryId: string | null, work: () => Promise<T>): Promise<T> {
+    const outer = scope.getStore();
+    if (outer) {
+      // Nested calls join the open transaction, but never widen what it may see.
+      if (outer.territoryId !== territoryId && outer.territoryId !== null) {
+        throw new Error('A tenant transaction cannot open a transaction for another scope');
+      }
+      return work();
+    }
+    const run = () =>
+      this.dataSource.transaction(async (manager) => {
+        if (territoryId) {
+          await manager.query(`SET LOCAL ROLE ${TENANT_ROLE}`);
+          await manager.query(`SELECT set_config('app.territory_id', $1, true)`, [territoryId]);
+        }
+        return scope.run({ manager, territoryId }, work);
+      });
+    if (!this.embedded) return run();
+    const result = this.serial.then(run, run);
+    this.serial = result.catch(() => undefined);
+    return result;
+  }
+}

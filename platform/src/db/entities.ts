@@ -1,0 +1,14 @@
+import { Agent, AgentRole, AgentService, Invitation } from '../agents/agent.entity';
+import { ApiToken, PlatformAdmin } from '../auth/auth.entity';
+import { TerritoryConfig } from '../configuration/territory-config.entity';
+import { OutboxEvent } from '../events/outbox-event.entity';
+import { Lieu } from '../lieux/lieu.entity';
+import { Motif } from '../motifs/motif.entity';
+import { Organisation } from '../organisations/organisation.entity';
+import { Territory } from '../territories/territory.entity';
+
+/** Every entity the data source maps; a domain adds its own here. */
+export const ENTITIES = [
+  Territory, Organisation, Agent, AgentRole, AgentService, Invitation,
+  PlatformAdmin, ApiToken, Motif, Lieu, TerritoryConfig, OutboxEvent,
+];

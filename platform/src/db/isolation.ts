@@ -1,0 +1,42 @@
+import { QueryRunner } from 'typeorm';
+
+/**
+ * The unprivileged role tenant transactions switch to (`SET LOCAL ROLE`). Row-level
+ * security applies to it even when the connection's own user is a superuser.
+ */
+export const TENANT_ROLE = 'lapin_tenant';
+
+/** Creates the tenant role and the function policies read the request's territory from. */
+export async function prepareTenantIsolation(queryRunner: QueryRunner): Promise<void> {
+  await queryRunner.query(`
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${TENANT_ROLE}') THEN
+        CREATE ROLE ${TENANT_ROLE} NOLOGIN;
+      END IF;
+    END $$`);
+  // The connecting user must be allowed to switch to the role.
+  await queryRunner.query(`GRANT ${TENANT_ROLE} TO CURRENT_USER`);
+  await queryRunner.query(`GRANT USAGE ON SCHEMA public TO ${TENANT_ROLE}`);
+  await queryRunner.query(`
+    CREATE OR REPLACE FUNCTION current_territory_id() RETURNS uuid
+    LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('app.territory_id', true), '')::uuid $$`);
+}
+
+/**
+ * Puts a table under row-level security: the tenant role sees and writes only the
+ * rows of the transaction's territory. A forgotten WHERE then returns nothing.
+ */
+export async function isolateByTerritory(
+  queryRunner: QueryRunner,
+  table: string,
+  column = 'territory_id',
+): Promise<void> {
+  await queryRunner.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
+  await queryRunner.query(
+    `CREATE POLICY territory_isolation ON ${table}
+       USING (${column} = current_territory_id())
+       WITH CHECK (${column} = current_territory_id())`,
+  );
+  await queryRunner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${table} TO ${TENANT_ROLE}`);
+  await queryRunner.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${TENANT_ROLE}`);
+}

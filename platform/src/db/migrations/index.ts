@@ -1,0 +1,4 @@
+import { Foundation1764000000000 } from './1764000000000-Foundation';
+
+/** Every migration, in order. A new file is added here; applied ones are never edited. */
+export const MIGRATIONS = [Foundation1764000000000];

@@ -1,0 +1,94 @@
+import Router from '@koa/router';
+import Koa, { Context } from 'koa';
+import { authenticate, bearerToken } from '../auth/authenticate';
+import { tx } from '../db/database';
+import { AppError } from '../errors';
+import type { Platform } from '../platform';
+import { readJsonBody } from './body';
+import { openApiDocument } from './openapi';
+import { problemDetails } from './problem';
+import type { ApiRequest, RouteDefinition } from './route';
+import { API_ROUTES } from './routes';
+
+/** Builds the HTTP application; `main.ts` listens with it, tests too. */
+export function createApp(platform: Platform, routes: RouteDefinition[] = API_ROUTES): Koa {
+  const app = new Koa();
+  app.use(securityHeaders);
+  app.use(problemDetails);
+
+  const router = new Router();
+  router.get('/health', async (ctx) => {
+    await platform.db.system(() => tx().query('SELECT 1'));
+    ctx.body = { status: 'ok', database: platform.db.embedded ? 'embedded' : 'postgresql' };
+  });
+  const openApi = openApiDocument(routes, platform.schemas);
+  router.get('/api/openapi.json', (ctx) => {
+    ctx.body = openApi;
+  });
+  for (const definition of routes) {
+    router[definition.method](definition.path, (ctx) => handle(platform, definition, ctx));
+  }
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true, methodNotAllowed: () => new AppError('malformed', 'Method not allowed on this route') }));
+  return app;
+}
+
+async function handle(platform: Platform, definition: RouteDefinition, ctx: Context): Promise<void> {
+  const request = {
+    params: { ...(ctx as Context & { params: Record<string, string> }).params },
+    query: readQuery(ctx),
+    body: await readBody(platform, definition, ctx),
+    platform,
+    koa: ctx,
+    actor: null,
+  } as ApiRequest;
+
+  let result: unknown;
+  if (definition.access === 'public') {
+    result = await definition.handle(request);
+  } else {
+    const actor = await authenticate(platform, bearerToken(ctx));
+    if (actor.kind === 'agent' && definition.access === 'agent') {
+      result = await platform.db.tenant(actor.territoryId, () => definition.handle({ ...request, actor }));
+    } else if (actor.kind === 'platform_admin' && definition.access === 'platform_admin') {
+      result = await platform.db.system(() => definition.handle({ ...request, actor }));
+    } else {
+      throw AppError.forbidden(definition.access === 'agent' ? 'This route is for agents' : 'This route is for the platform admin');
+    }
+  }
+  if (result === undefined) {
+    ctx.status = 204;
+  } else {
+    ctx.status = definition.status ?? 200;
+    ctx.body = result;
+  }
+}
+
+async function readBody(platform: Platform, definition: RouteDefinition, ctx: Context): Promise<unknown> {
+  if (definition.method === 'get' || definition.method === 'delete') return undefined;
+  const raw = await readJsonBody(ctx);
+  if (definition.documentBody) return raw;
+  if (definition.body) {
+    return platform.schemas.validate(definition.body, raw ?? {}, { partial: definition.partialBody });
+  }
+  if (raw !== undefined && !(typeof raw === 'object' && raw !== null && Object.keys(raw).length === 0)) {
+    throw AppError.invalid('This route takes no body');
+  }
+  return undefined;
+}
+
+function readQuery(ctx: Context): Record<string, string | undefined> {
+  const query: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(ctx.query)) {
+    if (Array.isArray(value)) throw new AppError('malformed', `The query parameter ${name} is repeated`, [{ path: name, message: 'is repeated' }]);
+    query[name] = value;
+  }
+  return query;
+}
+
+async function securityHeaders(ctx: Context, next: () => Promise<void>): Promise<void> {
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('Referrer-Policy', 'same-origin');
+  ctx.set('X-Frame-Options', 'DENY');
+  await next();
+}

@@ -1,0 +1,50 @@
+import type { Context } from 'koa';
+import type { AgentActor, PlatformAdminActor } from '../agents/actor';
+import type { Platform } from '../platform';
+
+export type Access = 'agent' | 'platform_admin' | 'public';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+type ActorOf<A extends Access> = A extends 'agent' ? AgentActor : A extends 'platform_admin' ? PlatformAdminActor : null;
+
+export interface ApiRequest<A extends Access = Access, Body = any> {
+  actor: ActorOf<A>;
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+  /** Already validated against the route's schema when it has one. */
+  body: Body;
+  platform: Platform;
+  koa: Context;
+}
+
+/**
+ * One API route: its contract (method, path, body schema, status) and its handler.
+ * The same definition mounts the route and writes its OpenAPI entry.
+ * - `agent` routes run inside one tenant transaction (row-level security on);
+ * - `platform_admin` routes inside one system transaction;
+ * - `public` handlers open the transactions they need themselves.
+ */
+export interface RouteDefinition<A extends Access = Access> {
+  method: Method;
+  /** Koa style: `/api/v1/motifs/:id`. */
+  path: string;
+  summary: string;
+  tag: string;
+  access: A;
+  /** `$id` of the body's schema under schemas/. */
+  body?: string;
+  /** PATCH: the body schema with nothing required. */
+  partialBody?: boolean;
+  /** The body's schema depends on the URL (configuration documents): the handler validates it. */
+  documentBody?: boolean;
+  /** `$id` of the response's schema, for the OpenAPI document. */
+  response?: string;
+  /** Success status; a handler returning undefined answers 204. */
+  status?: number;
+  handle(request: ApiRequest<A>): Promise<unknown>;
+}
+
+/** Identity function that lets TypeScript infer the actor's type from `access`. */
+export function route<A extends Access>(definition: RouteDefinition<A>): RouteDefinition<A> {
+  return definition;
+}

@@ -1,0 +1,21 @@
+import { agentRoutes } from '../agents/routes';
+import { authRoutes } from '../auth/routes';
+import { configurationRoutes } from '../configuration/routes';
+import { lieuRoutes } from '../lieux/routes';
+import { motifRoutes } from '../motifs/routes';
+import { organisationRoutes } from '../organisations/routes';
+import { serviceRoutes } from '../services/routes';
+import { territoryRoutes } from '../territories/routes';
+import type { RouteDefinition } from './route';
+
+/** Every API route; a domain adds its list here. */
+export const API_ROUTES: RouteDefinition[] = [
+  ...authRoutes,
+  ...territoryRoutes,
+  ...configurationRoutes,
+  ...serviceRoutes,
+  ...organisationRoutes,
+  ...agentRoutes,
+  ...motifRoutes,
+  ...lieuRoutes,
+] as RouteDefinition[];

@@ -1,0 +1,20 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export const LIEU_AVAILABILITIES = ['enabled', 'disabled', 'single_use'] as const;
+
+/** A place where appointments happen. */
+@Entity('lieux')
+export class Lieu {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ type: 'uuid' }) territory_id!: string;
+  @Column({ type: 'uuid' }) organisation_id!: string;
+  @Column({ type: 'text' }) name!: string;
+  @Column({ type: 'text' }) address!: string;
+  @Column({ type: 'text', nullable: true }) phone_number!: string | null;
+  @Column({ type: 'text' }) availability!: (typeof LIEU_AVAILABILITIES)[number];
+  @Column({ type: 'timestamptz', nullable: true }) deleted_at!: Date | null;
+  @Column({ type: 'timestamptz', default: () => 'now()' }) created_at!: Date;
+  @Column({ type: 'timestamptz', default: () => 'now()' }) updated_at!: Date;
+}
+
+export const LIEU_DEFAULTS: Partial<Lieu> = { availability: 'enabled', phone_number: null };

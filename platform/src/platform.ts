@@ -1,0 +1,12 @@
+import type { Clock } from './clock';
+import type { PlatformConfig } from './config';
+import type { Database } from './db/database';
+import type { SchemaRegistry } from './http/schemas';
+
+/** What every part of the platform is given: no globals, so tests build their own. */
+export interface Platform {
+  config: PlatformConfig;
+  db: Database;
+  clock: Clock;
+  schemas: SchemaRegistry;
+}

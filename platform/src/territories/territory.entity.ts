@@ -1,0 +1,11 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** The tenant: a département, a city, a network. */
+@Entity('territories')
+export class Territory {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ type: 'text' }) name!: string;
+  @Column({ type: 'text' }) timezone!: string;
+  @Column({ type: 'timestamptz', default: () => 'now()' }) created_at!: Date;
+  @Column({ type: 'timestamptz', default: () => 'now()' }) updated_at!: Date;
+}
