@@ -4,6 +4,7 @@ module.exports = {
   roots: ['<rootDir>/tests', '<rootDir>/plugins'],
   testMatch: ['**/*.test.ts'],
   maxWorkers: 2,
+  setupFiles: ['<rootDir>/tests/support/env.ts'],
   testTimeout: 60000,
   transform: {
     '^.+\\.ts$': [
