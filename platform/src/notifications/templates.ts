@@ -385,7 +385,8 @@ export function validateTemplate<C extends NotificationChannel>(
 // ---------------------------------------------------------------------------
 // Rendering
 
-type MergeContext = { [key: string]: string | MergeContext };
+/** Merge field values by dotted name, nested: { usager: { first_name: "Camille" } }. */
+export type MergeContext = { [key: string]: string | MergeContext };
 
 function setPath(target: MergeContext, dottedName: string, value: string): void {
   const keys = dottedName.split('.');
