@@ -61,7 +61,7 @@ export class Database {
       synchronize: false,
       installExtensions: false, // migrations create what they need; gen_random_uuid() is core PostgreSQL
       migrationsTransactionMode: 'each' as const,
-      logging: ['error'] as ('error')[],
+      logging: false, // failed queries surface as exceptions; unexpected ones are logged at the HTTP edge
     };
     let dataSourceOptions: DataSourceOptions;
     if (options.url) {

@@ -1,5 +1,6 @@
 import { Agent, AgentRole, AgentService, Invitation } from '../agents/agent.entity';
 import { ApiToken, PlatformAdmin } from '../auth/auth.entity';
+import { Rdv, RdvAgent } from '../booking/rdv.entity';
 import { TerritoryConfig } from '../configuration/territory-config.entity';
 import { OutboxEvent } from '../events/outbox-event.entity';
 import { Lieu } from '../lieux/lieu.entity';
@@ -10,5 +11,5 @@ import { Territory } from '../territories/territory.entity';
 /** Every entity the data source maps; a domain adds its own here. */
 export const ENTITIES = [
   Territory, Organisation, Agent, AgentRole, AgentService, Invitation,
-  PlatformAdmin, ApiToken, Motif, Lieu, TerritoryConfig, OutboxEvent,
+  PlatformAdmin, ApiToken, Motif, Lieu, TerritoryConfig, OutboxEvent, Rdv, RdvAgent,
 ];
