@@ -3,24 +3,28 @@ import Koa, { Context } from 'koa';
 import { authenticate, bearerToken } from '../auth/authenticate';
 import { tx } from '../db/database';
 import { AppError } from '../errors';
+import { mountNotificationPages } from '../notifications/pages';
 import type { Platform } from '../platform';
 import { readJsonBody } from './body';
 import { openApiDocument } from './openapi';
 import { problemDetails } from './problem';
-import type { ApiRequest, RouteDefinition } from './route';
+import { Reply, type ApiRequest, type RouteDefinition } from './route';
 import { API_ROUTES } from './routes';
+import { ADMIN_UI_DIR, serveSpa } from './static';
 
 /** Builds the HTTP application; `main.ts` listens with it, tests too. */
 export function createApp(platform: Platform, routes: RouteDefinition[] = API_ROUTES): Koa {
   const app = new Koa();
   app.use(securityHeaders);
   app.use(problemDetails);
+  app.use(serveSpa('/admin', ADMIN_UI_DIR));
 
   const router = new Router();
   router.get('/health', async (ctx) => {
     await platform.db.system(() => tx().query('SELECT 1'));
     ctx.body = { status: 'ok', database: platform.db.embedded ? 'embedded' : 'postgresql' };
   });
+  mountNotificationPages(router, platform);
   const openApi = openApiDocument(routes, platform.schemas);
   router.get('/api/openapi.json', (ctx) => {
     ctx.body = openApi;
@@ -56,7 +60,10 @@ async function handle(platform: Platform, definition: RouteDefinition, ctx: Cont
       throw AppError.forbidden(definition.access === 'agent' ? 'This route is for agents' : 'This route is for the platform admin');
     }
   }
-  if (result === undefined) {
+  if (result instanceof Reply) {
+    ctx.status = result.status;
+    ctx.body = result.body;
+  } else if (result === undefined) {
     ctx.status = 204;
   } else {
     ctx.status = definition.status ?? 200;

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
-import { AppError, FieldError } from '../errors';
+import { ValidateFunction } from 'ajv/dist/2020';
+import { AppError } from '../errors';
+import { createAjv, toFieldErrors } from './ajv';
+
+export { createAjv, toFieldErrors };
 
 export const SCHEMAS_DIR = path.resolve(__dirname, '..', '..', '..', 'schemas');
 
@@ -22,43 +24,6 @@ function readSchemaFiles(dir = SCHEMAS_DIR): JsonSchema[] {
     }
   }
   return schemas;
-}
-
-export function createAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
-  addFormats(ajv);
-  return ajv;
-}
-
-/** Ajv's errors as field errors: dotted paths, unknown fields named. */
-export function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
-  const result: FieldError[] = [];
-  for (const error of errors ?? []) {
-    const base = error.instancePath.split('/').slice(1).map(unescapePointer);
-    let segments = base;
-    let message = error.message ?? 'is invalid';
-    if (error.keyword === 'required') {
-      segments = [...base, String(error.params.missingProperty)];
-      message = 'is required';
-    } else if (error.keyword === 'additionalProperties' || error.keyword === 'unevaluatedProperties') {
-      const name = error.params.additionalProperty ?? error.params.unevaluatedProperty;
-      segments = [...base, String(name)];
-      message = 'is not a known field';
-    } else if (error.keyword === 'enum') {
-      message = `must be one of: ${(error.params.allowedValues as unknown[]).join(', ')}`;
-    } else if (error.keyword === 'const') {
-      continue; // reported once by the enclosing oneOf
-    } else if (error.keyword === 'oneOf') {
-      message = 'is not one of the allowed values';
-    }
-    const entry = { path: segments.join('.'), message };
-    if (!result.some((e) => e.path === entry.path && e.message === entry.message)) result.push(entry);
-  }
-  return result;
-}
-
-function unescapePointer(segment: string): string {
-  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
 /**
