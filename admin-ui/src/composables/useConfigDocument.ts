@@ -1,0 +1,47 @@
+import { ref } from 'vue';
+import { api } from '../api/client';
+import type { ConfigVersion } from '../api/types';
+import { describeError } from './errors';
+import { useSchemaForm } from './useSchemaForm';
+
+/**
+ * A territory configuration document (`services`, `user_fields`, ...) edited as a form:
+ * validated by its schema (`config/<key>.json`), saved as a new version.
+ */
+export function useConfigDocument<D extends Record<string, any>>(key: string, empty: () => D) {
+  const path = `/api/v1/territories/current/config/${key}`;
+  const current = ref<ConfigVersion<D>>();
+
+  const form = useSchemaForm<D>({
+    schema: `config/${key}.json`,
+    draft: `config.${key}`,
+    empty,
+    submit: async (body) => {
+      current.value = await api.put<ConfigVersion<D>>(path, body);
+    },
+  });
+
+  /** Shows the version in force (after a save, the form holds what the server stored). */
+  function showInForce(): void {
+    if (current.value) form.load({ ...empty(), ...current.value.document });
+  }
+
+  async function reload(): Promise<void> {
+    try {
+      current.value = await api.get<ConfigVersion<D>>(path);
+      showInForce();
+    } catch (error) {
+      form.problem.value = describeError(error);
+    }
+  }
+
+  /** A restored version is in force: show it (a draft in progress gives way to it). */
+  function restored(version: ConfigVersion<D>): void {
+    current.value = version;
+    form.discardDraft();
+    form.load({ ...empty(), ...version.document });
+    form.discardDraft();
+  }
+
+  return { form, current, reload, restored, showInForce };
+}

@@ -1,0 +1,175 @@
+import { computed, nextTick, onBeforeUnmount, ref, Ref, shallowRef, watch } from 'vue';
+import { onBeforeRouteLeave } from 'vue-router';
+import { ApiError, FieldError } from '../api/client';
+import { JsonSchema, loadSchemas, normalizeForSchema, SchemaRegistry } from '../api/schemas';
+import { i18n, serverMessage, validationMessage } from '../i18n';
+import { draftKey, dropDraft, readDraft, writeDraft } from '../stores/drafts';
+import { useSessionStore } from '../stores/session';
+import { describeError } from './errors';
+
+export interface SchemaFormOptions<T> {
+  /** `$id` of a platform schema (`api/motif.json`), or a whole schema (a territory's form). */
+  schema: string | Ref<JsonSchema | undefined>;
+  /** Names the form's draft (`motif.<org>.new`); no draft without it. */
+  draft?: string | Ref<string>;
+  empty(): T;
+  /** Sends the normalized, valid body; throws ApiError when refused. */
+  submit(body: Record<string, unknown>): Promise<unknown>;
+}
+
+export interface FieldBinding {
+  id: string;
+  label: string;
+  'error-messages': string[];
+  counter?: number;
+  'aria-required'?: 'true';
+}
+
+export function fieldId(path: string): string {
+  return `field-${path.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+}
+
+/**
+ * A form validated in the browser with the platform's schema, showing the server's field
+ * errors on the same inputs, saving once at a time, and keeping what was typed as a draft
+ * until it is saved (a session that expires mid-form loses nothing).
+ */
+export function useSchemaForm<T extends Record<string, any>>(options: SchemaFormOptions<T>) {
+  const t = i18n.global.t;
+  const session = useSessionStore();
+  const registry = shallowRef<SchemaRegistry>();
+  const value = ref(options.empty()) as Ref<T>;
+  const baseline = ref(JSON.stringify(value.value));
+  const errors = ref<Record<string, string>>({});
+  const problem = ref<string | null>(null);
+  const saving = ref(false);
+  const attempted = ref(false);
+  const draftRestored = ref(false);
+
+  const schema = computed(() => (typeof options.schema === 'string' ? options.schema : options.schema.value));
+  const key = computed(() => {
+    const name = typeof options.draft === 'string' ? options.draft : options.draft?.value;
+    return name && session.agent ? draftKey(session.agent.id, name) : undefined;
+  });
+
+  loadSchemas().then((loaded) => (registry.value = loaded)).catch((error) => (problem.value = describeError(error)));
+
+  function restoreDraft(): void {
+    const saved = key.value ? readDraft<T>(key.value) : undefined;
+    draftRestored.value = saved !== undefined;
+    if (saved !== undefined) value.value = saved;
+  }
+  restoreDraft();
+  watch(key, restoreDraft);
+
+  let pending: ReturnType<typeof setTimeout> | undefined;
+  function flushDraft(): void {
+    clearTimeout(pending);
+    pending = undefined;
+    if (!key.value) return;
+    const current = JSON.stringify(value.value);
+    if (current === baseline.value) dropDraft(key.value);
+    else writeDraft(key.value, value.value);
+  }
+  watch(value, () => {
+    clearTimeout(pending);
+    pending = setTimeout(flushDraft, 250);
+    if (attempted.value) validate();
+  }, { deep: true });
+  onBeforeUnmount(flushDraft);
+
+  // Leaving the form on purpose drops its draft; a session that expired keeps it for later.
+  onBeforeRouteLeave(() => {
+    flushDraft();
+    if (session.token && key.value) dropDraft(key.value);
+  });
+
+  /** The server's version of the record; a restored draft stays on screen until discarded. */
+  function load(record: T): void {
+    baseline.value = JSON.stringify(record);
+    if (!draftRestored.value) value.value = structuredClone(record);
+  }
+
+  function discardDraft(): void {
+    value.value = JSON.parse(baseline.value);
+    draftRestored.value = false;
+    if (key.value) dropDraft(key.value);
+  }
+
+  function body(): Record<string, unknown> {
+    if (!registry.value || !schema.value) return { ...value.value };
+    return normalizeForSchema(registry.value, schema.value, value.value);
+  }
+
+  function showErrors(list: FieldError[]): void {
+    errors.value = Object.fromEntries(list.map((error) => [error.path, error.message]));
+  }
+
+  function validate(): boolean {
+    if (!registry.value || !schema.value) return true;
+    const list = registry.value.validate(schema.value, body(), validationMessage);
+    showErrors(list);
+    return list.length === 0;
+  }
+
+  async function focusFirstError(): Promise<void> {
+    await nextTick();
+    const first = Object.keys(errors.value)
+      .map((path) => document.getElementById(fieldId(path)))
+      .find((element): element is HTMLElement => element !== null);
+    (first ?? document.getElementById('form-problem'))?.focus();
+  }
+
+  /** Validates, then submits once; answers whether it was saved. */
+  async function save(): Promise<boolean> {
+    if (saving.value) return false;
+    flushDraft();
+    attempted.value = true;
+    problem.value = null;
+    if (!registry.value) {
+      try {
+        registry.value = await loadSchemas();
+      } catch (error) {
+        problem.value = describeError(error);
+        return false;
+      }
+    }
+    if (!validate()) {
+      problem.value = t('form.fix', Object.keys(errors.value).length);
+      await focusFirstError();
+      return false;
+    }
+    saving.value = true;
+    try {
+      await options.submit(body());
+      baseline.value = JSON.stringify(value.value);
+      draftRestored.value = false;
+      if (key.value) dropDraft(key.value);
+      attempted.value = false;
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError) showErrors(error.fieldErrors.map((e) => ({ path: e.path, message: serverMessage(e.message) })));
+      problem.value = describeError(error);
+      await focusFirstError();
+      return false;
+    } finally {
+      saving.value = false;
+    }
+  }
+
+  function bind(path: string, label: string): FieldBinding {
+    const info = registry.value && schema.value ? registry.value.property(schema.value, path) : undefined;
+    const message = errors.value[path];
+    return {
+      id: fieldId(path),
+      label: info?.required ? `${label} *` : label,
+      'error-messages': message ? [message] : [],
+      ...(info?.maxLength && info.maxLength <= 10000 ? { counter: info.maxLength } : {}),
+      ...(info?.required ? { 'aria-required': 'true' as const } : {}),
+    };
+  }
+
+  const dirty = computed(() => JSON.stringify(value.value) !== baseline.value);
+
+  return { value, errors, problem, saving, draftRestored, dirty, registry, bind, load, save, discardDraft, showErrors };
+}

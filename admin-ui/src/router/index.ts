@@ -1,0 +1,98 @@
+import { createRouter, createWebHistory, RouteLocationNormalized, RouteRecordRaw } from 'vue-router';
+import { i18n } from '../i18n';
+import { useOrganisationsStore } from '../stores/organisations';
+import { useSessionStore } from '../stores/session';
+
+/** Who may open a screen; the same rules the API applies, so a screen never offers what it would refuse. */
+export type Access = 'public' | 'member' | 'organisation_admin' | 'territorial_admin';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    access: Access;
+    /** i18n key of the page title. */
+    title: string;
+  }
+}
+
+const organisationRoutes: RouteRecordRaw[] = [
+  { path: '', name: 'home', component: () => import('../views/Home.vue'), meta: { access: 'member', title: 'nav.home' } },
+  { path: 'users', name: 'users', component: () => import('../views/users/Users.vue'), meta: { access: 'member', title: 'nav.users' } },
+  { path: 'users/new', name: 'user-new', component: () => import('../views/users/UserEdit.vue'), meta: { access: 'member', title: 'users.new' } },
+  { path: 'users/:id', name: 'user-edit', component: () => import('../views/users/UserEdit.vue'), meta: { access: 'member', title: 'users.edit' } },
+  { path: 'settings', name: 'organisation-settings', component: () => import('../views/organisation/Settings.vue'), meta: { access: 'organisation_admin', title: 'nav.organisation' } },
+  { path: 'motifs', name: 'motifs', component: () => import('../views/organisation/Motifs.vue'), meta: { access: 'organisation_admin', title: 'nav.motifs' } },
+  { path: 'motifs/new', name: 'motif-new', component: () => import('../views/organisation/MotifEdit.vue'), meta: { access: 'organisation_admin', title: 'motifs.new' } },
+  { path: 'motifs/:id', name: 'motif-edit', component: () => import('../views/organisation/MotifEdit.vue'), meta: { access: 'organisation_admin', title: 'motifs.edit' } },
+  { path: 'lieux', name: 'lieux', component: () => import('../views/organisation/Lieux.vue'), meta: { access: 'organisation_admin', title: 'nav.lieux' } },
+  { path: 'agents', name: 'agents', component: () => import('../views/organisation/Agents.vue'), meta: { access: 'organisation_admin', title: 'nav.agents' } },
+];
+
+const territoryRoutes: RouteRecordRaw[] = [
+  { path: 'organisations', name: 'territory-organisations', component: () => import('../views/territory/Organisations.vue'), meta: { access: 'territorial_admin', title: 'nav.organisations' } },
+  { path: 'services', name: 'territory-services', component: () => import('../views/territory/Services.vue'), meta: { access: 'territorial_admin', title: 'nav.services' } },
+  { path: 'user-fields', name: 'territory-user-fields', component: () => import('../views/territory/UserFields.vue'), meta: { access: 'territorial_admin', title: 'nav.userFields' } },
+  { path: 'rdv-fields', name: 'territory-rdv-fields', component: () => import('../views/territory/RdvFields.vue'), meta: { access: 'territorial_admin', title: 'nav.rdvFields' } },
+];
+
+const routes: RouteRecordRaw[] = [
+  { path: '/sign-in', name: 'sign-in', component: () => import('../views/SignIn.vue'), meta: { access: 'public', title: 'signIn.title' } },
+  { path: '/invitations/:token', name: 'invitation', component: () => import('../views/AcceptInvitation.vue'), meta: { access: 'public', title: 'invitation.title' } },
+  {
+    path: '/',
+    component: () => import('../components/AppShell.vue'),
+    children: [
+      { path: '', name: 'start', component: () => import('../views/NotFound.vue'), meta: { access: 'member', title: 'nav.home' } },
+      { path: 'organisations/:org', children: organisationRoutes },
+      { path: 'territory', children: territoryRoutes },
+      { path: ':unknown(.*)*', name: 'not-found', component: () => import('../views/NotFound.vue'), meta: { access: 'member', title: 'notFound.title' } },
+    ],
+  },
+];
+
+export const router = createRouter({ history: createWebHistory(import.meta.env.BASE_URL), routes });
+
+const LAST_ORGANISATION = 'lapin.lastOrganisation';
+
+function allowed(to: RouteLocationNormalized): boolean {
+  const session = useSessionStore();
+  const organisationId = typeof to.params.org === 'string' ? to.params.org : undefined;
+  if (organisationId && !session.isMemberOf(organisationId)) return false;
+  switch (to.meta.access) {
+    case 'territorial_admin': return session.territorialAdmin;
+    case 'organisation_admin': return organisationId !== undefined && session.isAdminOf(organisationId);
+    default: return true;
+  }
+}
+
+router.beforeEach(async (to) => {
+  const session = useSessionStore();
+  const organisations = useOrganisationsStore();
+  if (to.meta.access === 'public') {
+    if (to.name === 'sign-in' && session.signedIn) return { path: '/' };
+    return true;
+  }
+  if (!session.token) {
+    organisations.clear();
+    return { name: 'sign-in', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
+  }
+  try {
+    if (!session.agent) await session.loadAgent();
+    if (!organisations.loaded) await organisations.load();
+  } catch {
+    // The API client already sent an expired session to sign-in; anything else shows on the page.
+    if (!session.token) return false;
+  }
+  if (to.name === 'start') {
+    const last = localStorage.getItem(LAST_ORGANISATION);
+    const target = organisations.list.find((o) => o.id === last) ?? organisations.list[0];
+    if (target) return { name: 'home', params: { org: target.id } };
+    return to.path === '/' && session.territorialAdmin ? { name: 'territory-organisations' } : true;
+  }
+  if (!allowed(to)) return { name: 'not-found', params: { unknown: to.path.split('/').filter(Boolean) }, replace: true };
+  if (typeof to.params.org === 'string') localStorage.setItem(LAST_ORGANISATION, to.params.org);
+  return true;
+});
+
+router.afterEach((to) => {
+  document.title = `${i18n.global.t(to.meta.title)} — Lapin`;
+});

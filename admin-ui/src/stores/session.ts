@@ -1,0 +1,90 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { api, ApiError } from '../api/client';
+import type { Agent } from '../api/types';
+import { dropAllDrafts } from './drafts';
+
+const TOKEN = 'lapin.token';
+const EXPIRED_AGENT = 'lapin.expiredAgent';
+
+interface SignInAnswer {
+  token: string;
+  agent: Agent & { platform_admin?: boolean };
+}
+
+/**
+ * The signed-in agent. The token lives in sessionStorage: it ends with the tab, which
+ * suits the shared computers of public counters; the server's TTL bounds it anyway.
+ */
+export const useSessionStore = defineStore('session', () => {
+  const token = ref<string | null>(sessionStorage.getItem(TOKEN));
+  const agent = ref<Agent | null>(null);
+  /** Set when the server refused the token: the sign-in screen says why. */
+  const expired = ref(false);
+
+  const signedIn = computed(() => token.value !== null && agent.value !== null);
+  const territorialAdmin = computed(() => agent.value?.territorial_admin ?? false);
+
+  function accessIn(organisationId: string) {
+    return agent.value?.roles.find((role) => role.organisation_id === organisationId)?.access_level;
+  }
+  /** Mirrors the platform's policy (agents/actor.ts): territorial admins administer every organisation. */
+  function isMemberOf(organisationId: string): boolean {
+    return territorialAdmin.value || accessIn(organisationId) !== undefined;
+  }
+  function isAdminOf(organisationId: string): boolean {
+    return territorialAdmin.value || accessIn(organisationId) === 'admin';
+  }
+
+  function open(answer: SignInAnswer): void {
+    const previous = sessionStorage.getItem(EXPIRED_AGENT);
+    // Drafts kept through an expiry belong to whoever was signed in: another agent starts clean.
+    if (previous && previous !== answer.agent.id) dropAllDrafts();
+    sessionStorage.removeItem(EXPIRED_AGENT);
+    token.value = answer.token;
+    agent.value = answer.agent;
+    expired.value = false;
+    sessionStorage.setItem(TOKEN, answer.token);
+  }
+
+  async function signIn(email: string, password: string): Promise<void> {
+    const answer = await api.post<SignInAnswer>('/api/v1/auth/sign_in', { email, password });
+    if (answer.agent.platform_admin) {
+      // The operator's account has no organisation: this UI is for agents.
+      await api.delete('/api/v1/auth/sign_out').catch(() => undefined);
+      throw new ApiError({ status: 403, title: 'platform_admin' });
+    }
+    open(answer);
+  }
+
+  async function acceptInvitation(invitationToken: string, password: string): Promise<void> {
+    open(await api.post<SignInAnswer>(`/api/v1/invitations/${encodeURIComponent(invitationToken)}/accept`, { password }));
+  }
+
+  async function loadAgent(): Promise<void> {
+    agent.value = await api.get<Agent>('/api/v1/auth/me');
+  }
+
+  function forget(): void {
+    token.value = null;
+    agent.value = null;
+    sessionStorage.removeItem(TOKEN);
+  }
+
+  /** The server refused the token: keep the drafts for after sign-in. */
+  function expire(): void {
+    if (agent.value) sessionStorage.setItem(EXPIRED_AGENT, agent.value.id);
+    expired.value = true;
+    forget();
+  }
+
+  async function signOut(): Promise<void> {
+    if (token.value) await api.delete('/api/v1/auth/sign_out').catch(() => undefined);
+    forget();
+    dropAllDrafts();
+    sessionStorage.removeItem(EXPIRED_AGENT);
+    expired.value = false;
+  }
+
+  return { token, agent, expired, signedIn, territorialAdmin, accessIn, isMemberOf, isAdminOf, signIn, acceptInvitation, loadAgent, expire, signOut };
+});
