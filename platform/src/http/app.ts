@@ -10,7 +10,7 @@ import { openApiDocument } from './openapi';
 import { problemDetails } from './problem';
 import { Reply, type ApiRequest, type RouteDefinition } from './route';
 import { API_ROUTES } from './routes';
-import { ADMIN_UI_DIR, serveSpa } from './static';
+import { ADMIN_UI_DIR, PUBLIC_UI_DIR, serveSpa } from './static';
 
 /** Builds the HTTP application; `main.ts` listens with it, tests too. */
 export function createApp(platform: Platform, routes: RouteDefinition[] = API_ROUTES): Koa {
@@ -18,6 +18,7 @@ export function createApp(platform: Platform, routes: RouteDefinition[] = API_RO
   app.use(securityHeaders);
   app.use(problemDetails);
   app.use(serveSpa('/admin', ADMIN_UI_DIR));
+  app.use(serveSpa('/public', PUBLIC_UI_DIR));
 
   const router = new Router();
   router.get('/health', async (ctx) => {

@@ -4,6 +4,7 @@ import type { Context, Next } from 'koa';
 import { AppError } from '../errors';
 
 export const ADMIN_UI_DIR = path.resolve(__dirname, '..', '..', '..', 'admin-ui', 'dist');
+export const PUBLIC_UI_DIR = path.resolve(__dirname, '..', '..', '..', 'public-ui', 'dist');
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
