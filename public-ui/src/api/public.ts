@@ -1,0 +1,38 @@
+import { audienceQuery } from '../composables/audience';
+import { api } from './client';
+import type { BookingRequest, ConfirmedRdv, CreneauxBody, NextAvailability, PendingRdv, PublicOrganisation, RdvRecap, BookingForms } from './types';
+
+const organisationPath = (slug: string) => `/api/public/organisations/${encodeURIComponent(slug)}`;
+const rdvPath = (tokenOrId: string) => `/api/public/rdvs/${encodeURIComponent(tokenOrId)}`;
+
+/** A prescripteur also sees the motifs opened to prescripteurs (`?prescripteur=1`). */
+export type Audience = 'usager' | 'prescripteur';
+
+
+export interface SlotQuery {
+  motif_id: string;
+  lieu_id?: string;
+}
+
+export interface CreneauxQuery extends SlotQuery {
+  /** Inclusive days, YYYY-MM-DD in the territory's zone. */
+  from: string;
+  to: string;
+}
+
+export const publicApi = {
+  organisation: (slug: string, audience: Audience) => api.get<PublicOrganisation>(organisationPath(slug), audienceQuery(audience)),
+  creneaux: (slug: string, audience: Audience, query: CreneauxQuery) =>
+    api.get<CreneauxBody>(`${organisationPath(slug)}/creneaux`, { ...query, ...audienceQuery(audience) }),
+  nextAvailability: (slug: string, audience: Audience, query: SlotQuery) =>
+    api.get<NextAvailability>(`${organisationPath(slug)}/next_availability`, { ...query, ...audienceQuery(audience) }),
+  bookingForms: (slug: string) => api.get<BookingForms>(`${organisationPath(slug)}/forms/booking`),
+
+  book: (body: BookingRequest, idempotencyKey: string) => api.post<PendingRdv>('/api/public/rdvs', body, { idempotencyKey }),
+  confirm: (id: string, code: string) => api.post<ConfirmedRdv>(`${rdvPath(id)}/confirm`, { code }),
+
+  recap: (token: string, lastNamePrefix: string) => api.get<RdvRecap>(rdvPath(token), { last_name_prefix: lastNamePrefix }),
+  cancel: (token: string, lastNamePrefix: string) => api.post<RdvRecap>(`${rdvPath(token)}/cancel`, { last_name_prefix: lastNamePrefix }),
+  move: (token: string, lastNamePrefix: string, startsAt: string, idempotencyKey: string) =>
+    api.post<RdvRecap>(`${rdvPath(token)}/move`, { last_name_prefix: lastNamePrefix, starts_at: startsAt }, { idempotencyKey }),
+};

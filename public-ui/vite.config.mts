@@ -1,0 +1,24 @@
+import vue from '@vitejs/plugin-vue';
+import { defineConfig } from 'vite';
+import vuetify from 'vite-plugin-vuetify';
+
+// Served by the platform under /public/ (platform/src/http/static.ts).
+export default defineConfig({
+  base: '/public/',
+  plugins: [vue(), vuetify({ autoImport: true })],
+  define: {
+    // vue-i18n's compile-time flags: Composition API only, no devtools in production.
+    __VUE_I18N_LEGACY_API__: 'false',
+    __VUE_I18N_FULL_INSTALL__: 'false',
+    __INTLIFY_PROD_DEVTOOLS__: 'false',
+  },
+  server: {
+    // The UI imports the validation module shared with the platform.
+    fs: { allow: ['..'] },
+    proxy: { '/api': process.env.LAPIN_API_URL ?? 'http://localhost:3000' },
+  },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+  },
+});
