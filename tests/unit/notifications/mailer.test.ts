@@ -1,5 +1,4 @@
 import net, { type AddressInfo } from 'node:net';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { AppError } from '../../../platform/src/errors';
 import { DEFAULT_TEMPLATES } from '../../../platform/src/notifications/default-templates';
 import {
@@ -12,6 +11,7 @@ import {
 } from '../../../platform/src/notifications/mailer';
 import { SAMPLE_FACTS } from '../../../platform/src/notifications/merge-fields';
 import type { NotificationEvent } from '../../../platform/src/notifications/templates';
+import { startSmtpServer, type TestSmtpServer } from '../../support/smtp';
 import { icsLines, leafParts, parseMime, partOfType } from './mime';
 
 function rdvEmail(event: NotificationEvent, overrides: Partial<RdvEmailInput> = {}): MailMessage {
@@ -29,38 +29,6 @@ function rdvEmail(event: NotificationEvent, overrides: Partial<RdvEmailInput> = 
   });
 }
 
-interface Received {
-  from: string;
-  to: string[];
-  raw: string;
-}
-
-/** A real SMTP server on 127.0.0.1, on a port of its own choosing. */
-async function startSmtpServer(options: Partial<SMTPServerOptions> = {}) {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback();
-      });
-    },
-    ...options,
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 async function failureOf(promise: Promise<unknown>): Promise<AppError> {
   try {
     await promise;
@@ -72,7 +40,7 @@ async function failureOf(promise: Promise<unknown>): Promise<AppError> {
 }
 
 describe('rdv emails over a real SMTP server', () => {
-  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+  let smtp: TestSmtpServer;
   let transport: SmtpMailTransport;
 
   beforeAll(async () => {
