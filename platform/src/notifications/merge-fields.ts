@@ -91,7 +91,7 @@ function frenchTime(instant: Date, zone: string): string {
 }
 
 /** "lundi 7 décembre 2026 à 09h00". */
-function frenchDateTime(instant: Date, zone: string): string {
+export function frenchDateTime(instant: Date, zone: string): string {
   return `${frenchDate(instant, zone)} à ${frenchTime(instant, zone)}`;
 }
 

@@ -1,0 +1,82 @@
+/**
+ * The emails agents get when an rdv of their agenda is added, changed or
+ * cancelled, with the calendar file that updates their own calendar. Like the
+ * webcal feed, they carry the motif, the place and a link, and nothing about
+ * the usagers: agents forward these to calendars hosted elsewhere.
+ */
+import type { Platform } from '../platform';
+import { rdvAdminUrl } from './calendar-feed';
+import { buildRdvCalendar, type CalendarMethod } from './ical';
+import { platformHost, senderAddress } from './mail';
+import { frenchDateTime } from './merge-fields';
+import type { MailMessage } from './mailer';
+import { agentName, type RdvSnapshot, type SnapshotAgent } from './rdv-snapshot';
+
+export type AgentRdvChange = 'created' | 'updated' | 'cancelled';
+
+const WORDING: Record<AgentRdvChange, { subject: string; sentence: string; method: CalendarMethod }> = {
+  created: { subject: 'RDV ajouté', sentence: 'Un rendez-vous a été ajouté à votre agenda.', method: 'REQUEST' },
+  updated: { subject: 'RDV modifié', sentence: 'Un rendez-vous de votre agenda a été modifié.', method: 'REQUEST' },
+  cancelled: { subject: 'RDV annulé', sentence: 'Un rendez-vous de votre agenda a été annulé.', method: 'CANCEL' },
+};
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+export function agentRdvEmail(
+  platform: Platform,
+  snapshot: RdvSnapshot,
+  agent: SnapshotAgent & { email: string },
+  change: AgentRdvChange,
+  previousStartsAt: Date | null,
+): MailMessage {
+  const wording = WORDING[change];
+  const when = frenchDateTime(snapshot.starts_at, snapshot.timezone);
+  const place = snapshot.lieu ? `${snapshot.lieu.name}, ${snapshot.lieu.address}` : null;
+  const url = rdvAdminUrl(platform, snapshot.id);
+  const lines: Array<[string, string]> = [
+    ['Date', when],
+    ...(previousStartsAt ? ([['Auparavant', frenchDateTime(previousStartsAt, snapshot.timezone)]] as Array<[string, string]>) : []),
+    ['Motif', snapshot.motif.name],
+    ...(place ? ([['Lieu', place]] as Array<[string, string]>) : []),
+  ];
+  const greeting = `Bonjour ${agentName(agent) || ''},`.replace(' ,', ',');
+  const text = [greeting, '', wording.sentence, '', ...lines.map(([label, value]) => `${label} : ${value}`), '', `Détails : ${url}`, ''].join('\n');
+  const html = [
+    '<!DOCTYPE html>',
+    '<html lang="fr"><head><meta charset="utf-8"></head><body style="font-family: Arial, Helvetica, sans-serif;">',
+    `<p>${escapeHtml(greeting)}</p>`,
+    `<p>${escapeHtml(wording.sentence)}</p>`,
+    `<ul>${lines.map(([label, value]) => `<li><strong>${escapeHtml(label)} :</strong> ${escapeHtml(value)}</li>`).join('')}</ul>`,
+    `<p><a href="${escapeHtml(url)}">Voir le rendez-vous</a></p>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+  const from = senderAddress(platform, snapshot.organisation.name);
+  return {
+    from,
+    to: { name: agentName(agent) || agent.email, address: agent.email },
+    subject: `${wording.subject} : ${when} – ${snapshot.motif.name}`,
+    text,
+    html,
+    calendar: {
+      method: wording.method,
+      content: buildRdvCalendar({
+        rdvId: snapshot.id,
+        host: platformHost(platform),
+        method: wording.method,
+        sequence: snapshot.sequence,
+        startsAt: snapshot.starts_at,
+        endsAt: snapshot.ends_at,
+        summary: snapshot.motif.name,
+        location: place,
+        description: `Détails : ${url}`,
+        url,
+        organizer: { name: snapshot.organisation.name, email: from.address },
+        attendee: { name: agentName(agent) || agent.email, email: agent.email },
+        now: platform.clock.now(),
+      }),
+    },
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * The notifications consumer of the event pipeline: an rdv event (its
+ * `webhook_reason`, as booking records it) tells usagers and agents, and plans
+ * the reminder. It reads the rdv as it is when it runs; receipts make a second
+ * delivery of the same event send nothing more.
+ */
+import { CONSUMER_ATTEMPTS, type EventConsumer } from '../events/consumers';
+import type { DomainEvent } from '../events/domain-event';
+import { issueRdvLink } from '../booking/links';
+import { tx } from '../db/database';
+import type { Platform } from '../platform';
+import { agentRdvEmail, type AgentRdvChange } from './agent-emails';
+import { accountCodeEmail, holdCodeEmail, type AccountPayload, type HoldPayload } from './code-emails';
+import { deliver, type Outgoing } from './delivery';
+import { currentNotificationsDocument } from './current-document';
+import { platformMail } from './mail';
+import { agentWantsNotification } from './preferences';
+import { loadRdvSnapshot, type RdvSnapshot } from './rdv-snapshot';
+import { maskEmail } from './receipts';
+import { scheduleReminder } from './reminders';
+import type { NotificationEvent } from './templates';
+import { usagerOutgoing } from './usager-messages';
+
+export const NOTIFICATIONS_CONSUMER = 'notifications';
+
+/** What booking writes in an rdv event's payload that notifications read. */
+interface RdvEventPayload {
+  id: string;
+  webhook_reason?: string;
+  previous_starts_at?: string | null;
+  previous_lieu_id?: string | null;
+  actor?: { type: string; agent_id: string | null };
+  notify?: boolean;
+  subject_user_id?: string;
+}
+
+interface Meaning {
+  /** What usagers are told, if anything. */
+  usager: NotificationEvent | null;
+  /** Which participations hear it: those still expected, those the change cancelled, the one usager it is about. */
+  audience: 'active' | 'revoked' | 'excused' | 'noshow' | 'subject';
+  agent: AgentRdvChange | null;
+  /** The rdv's time was set or changed: its reminder is planned. */
+  plansReminder: boolean;
+}
+
+const MEANINGS: Record<string, Meaning> = {
+  rdv_created: { usager: 'rdv_created', audience: 'active', agent: 'created', plansReminder: true },
+  rdv_restored: { usager: 'rdv_created', audience: 'active', agent: 'created', plansReminder: true },
+  rdv_updated: { usager: 'rdv_updated', audience: 'active', agent: 'updated', plansReminder: true },
+  rdv_cancelled_by_agent: { usager: 'rdv_cancelled_by_agent', audience: 'revoked', agent: 'cancelled', plansReminder: false },
+  rdv_cancelled_by_user: { usager: 'rdv_cancelled_by_user', audience: 'excused', agent: 'cancelled', plansReminder: false },
+  rdv_unscheduled: { usager: 'rdv_unscheduled', audience: 'revoked', agent: 'cancelled', plansReminder: false },
+  rdv_noshow: { usager: 'rdv_noshow', audience: 'noshow', agent: null, plansReminder: false },
+  rdv_participation_added: { usager: 'rdv_created', audience: 'subject', agent: null, plansReminder: true },
+  rdv_participation_cancelled_by_user: { usager: 'rdv_cancelled_by_user', audience: 'subject', agent: null, plansReminder: false },
+  rdv_participation_removed: { usager: 'rdv_cancelled_by_agent', audience: 'subject', agent: null, plansReminder: false },
+};
+
+/** Outbox models that carry a one-time code to email, and the receipt's event for each. */
+const CODE_EMAILS: Record<string, string> = { rdv_hold: 'rdv_hold_code', usager_account: 'account_code' };
+
+const CANCELLED = new Set(['excused', 'revoked']);
+const STANDING = new Set(['unknown', 'seen', 'noshow']);
+
+function recipientsOf(snapshot: RdvSnapshot, meaning: Meaning, payload: RdvEventPayload) {
+  const chosen = snapshot.participations.filter((participation) => {
+    switch (meaning.audience) {
+      case 'subject':
+        return participation.user_id === payload.subject_user_id;
+      case 'active':
+        return !CANCELLED.has(participation.status);
+      default:
+        return participation.status === meaning.audience;
+    }
+  });
+  return chosen.map((participation) => ({ participationId: participation.id, user: participation.user }));
+}
+
+/** An update tells usagers only when the time or the place changed. */
+function meaningOf(payload: RdvEventPayload): Meaning | null {
+  const meaning = MEANINGS[payload.webhook_reason ?? ''];
+  if (!meaning) return null;
+  if (payload.webhook_reason === 'rdv_updated' && !payload.previous_starts_at && !payload.previous_lieu_id) return null;
+  return meaning;
+}
+
+/**
+ * Whether the event still says something true: a creation or a change is not
+ * announced once the rdv is cancelled (the cancellation is, in its turn), nor
+ * for an online booking still awaiting its confirmation.
+ */
+function stillTrue(snapshot: RdvSnapshot, meaning: Meaning): boolean {
+  if (meaning.audience === 'active' || meaning.plansReminder) return STANDING.has(snapshot.status);
+  return true;
+}
+
+export class NotificationsConsumer implements EventConsumer {
+  readonly name = NOTIFICATIONS_CONSUMER;
+
+  constructor(private readonly platform: Platform) {}
+
+  handles(model: string): boolean {
+    return model === 'rdv' || Object.hasOwn(CODE_EMAILS, model);
+  }
+
+  async handle(event: DomainEvent): Promise<void> {
+    if (event.model === 'rdv') await this.rdvEvent(event);
+    else await this.codeEmail(event);
+  }
+
+  private async rdvEvent(event: DomainEvent): Promise<void> {
+    const payload = event.payload as unknown as RdvEventPayload;
+    const meaning = meaningOf(payload);
+    if (!meaning) return;
+    const source = `event:${event.id}`;
+    const previousStartsAt = payload.previous_starts_at ? new Date(payload.previous_starts_at) : null;
+    const planned: { reminder?: { startsAt: Date; hoursBefore: number } } = {};
+
+    await deliver(
+      this.platform,
+      event.territory_id,
+      async () => {
+        const snapshot = await loadRdvSnapshot(payload.id);
+        if (!snapshot || !stillTrue(snapshot, meaning)) return [];
+        const document = await currentNotificationsDocument(this.platform);
+        if (meaning.plansReminder) planned.reminder = { startsAt: snapshot.starts_at, hoursBefore: document.reminder.hours_before };
+        const outgoing: Outgoing[] = [];
+        if (meaning.usager && payload.notify !== false) {
+          outgoing.push(...usagerOutgoing(this.platform, {
+            source,
+            event: meaning.usager,
+            snapshot,
+            recipients: recipientsOf(snapshot, meaning, payload),
+            previousStartsAt,
+            document,
+            manageUrl: (participationId) => issueRdvLink(this.platform, participationId),
+          }));
+        }
+        if (meaning.agent) outgoing.push(...this.agentOutgoing(source, snapshot, meaning.agent, payload, previousStartsAt));
+        return outgoing;
+      },
+      { maxAttempts: CONSUMER_ATTEMPTS },
+    );
+
+    if (planned.reminder && this.platform.queue) {
+      await scheduleReminder(this.platform, this.platform.queue, { territoryId: event.territory_id, rdvId: payload.id, ...planned.reminder });
+    }
+  }
+
+  /** A one-time code (online booking, usager account): by email, once, while it is still of use. */
+  private async codeEmail(event: DomainEvent): Promise<void> {
+    const payload = event.payload as unknown as (HoldPayload | AccountPayload) & { rdv_id?: string };
+    await deliver(
+      this.platform,
+      event.territory_id,
+      async () => {
+        const [place] = await tx().query(
+          `SELECT o.name, t.timezone, (SELECT id FROM rdvs WHERE id = $2) AS rdv_id
+             FROM organisations o JOIN territories t ON t.id = o.territory_id WHERE o.id = $1`,
+          [event.organisation_id, payload.rdv_id ?? null],
+        );
+        const target = {
+          dedupeKey: `event:${event.id}:email:code`,
+          rdvId: place?.rdv_id ?? null,
+          event: CODE_EMAILS[event.model],
+          channel: 'email' as const,
+          recipientType: 'user' as const,
+          recipientId: null,
+          recipient: maskEmail(payload.email),
+        };
+        if (!place) return [{ target, skip: 'the organisation no longer exists' }];
+        if (new Date(payload.expires_at) <= this.platform.clock.now()) return [{ target, skip: 'the code expired before it could be sent' }];
+        const message = event.model === 'rdv_hold'
+          ? holdCodeEmail(this.platform, payload as HoldPayload, place.name, place.timezone)
+          : accountCodeEmail(this.platform, payload as AccountPayload, place.name, place.timezone);
+        return [{ target, compose: async () => () => platformMail(this.platform).send(message) }];
+      },
+      { maxAttempts: CONSUMER_ATTEMPTS },
+    );
+  }
+
+  /** Agents of the rdv who want to hear of this change (their preferences), by email with the calendar file. */
+  private agentOutgoing(source: string, snapshot: RdvSnapshot, change: AgentRdvChange, payload: RdvEventPayload, previousStartsAt: Date | null): Outgoing[] {
+    const now = this.platform.clock.now();
+    const actorAgentId = payload.actor?.type === 'agent' ? payload.actor.agent_id : null;
+    return snapshot.agents.flatMap((agent): Outgoing[] => {
+      const email = agent.email;
+      if (!email) return []; // an intervenant: an agenda without a mailbox
+      const wanted = agentWantsNotification(agent.rdv_notifications_level, {
+        agentId: agent.id, actorAgentId, startsAt: snapshot.starts_at, now, timezone: snapshot.timezone,
+      });
+      if (!wanted) return [];
+      const message = agentRdvEmail(this.platform, snapshot, { ...agent, email }, change, previousStartsAt);
+      return [{
+        target: {
+          dedupeKey: `${source}:email:agent:${agent.id}`,
+          rdvId: snapshot.id,
+          event: `agent_rdv_${change}`,
+          channel: 'email',
+          recipientType: 'agent',
+          recipientId: agent.id,
+          recipient: maskEmail(email),
+        },
+        compose: async () => () => platformMail(this.platform).send(message),
+      }];
+    });
+  }
+}

@@ -1,0 +1,121 @@
+import { planReminders } from '../../../platform/src/notifications/reminders';
+import { TestPlatform } from '../../support/platform';
+import { startSmtpServer, type TestSmtpServer } from '../../support/smtp';
+import { parseMime, partOfType, icsLines } from '../../unit/notifications/mime';
+import { bookingFixture, expectStatus, NOW, type BookingFixture } from '../booking/helpers';
+import { fastJobs, sleep, startPipeline, waitFor, type RunningPipeline } from './pipeline';
+
+const HOUR = 3_600_000;
+/** Reminders are due this long after the test sets the clock: short enough to wait for, long enough to act before. */
+const LEAD_MS = 1_500;
+
+describe('reminders', () => {
+  let smtp: TestSmtpServer;
+  let test: TestPlatform;
+  let f: BookingFixture;
+  let pipeline: RunningPipeline;
+
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+    test = await TestPlatform.start({ now: NOW, config: { smtpUrl: smtp.url, jobs: fastJobs() } });
+    f = await bookingFixture(test);
+    pipeline = await startPipeline(test);
+  });
+  afterAll(async () => {
+    await pipeline?.stop();
+    await test?.stop();
+    await smtp?.close();
+  });
+
+  let agent: string;
+
+  /** Sets the clock so that an rdv at `startsAt` has its reminder due in LEAD_MS, `hours` before it (and signs in again: sessions expire). */
+  async function reminderDueSoon(startsAt: string, hours = 48): Promise<void> {
+    test.clock.set(new Date(new Date(startsAt).getTime() - hours * HOUR - LEAD_MS));
+    agent = await test.signIn('agent.etatcivil@demo.test');
+  }
+
+  async function book(userId: string, startsAt: string): Promise<string> {
+    const response = await test.call('post', `/api/v1/organisations/${f.mairie}/rdvs`, {
+      token: agent,
+      body: { motif_id: f.cni, lieu_id: f.hotelDeVille, agent_ids: [f.basicEtatCivil], user_ids: [userId], starts_at: startsAt },
+    });
+    expectStatus(response, 201);
+    return response.body.id;
+  }
+
+  const remindersOf = (rdvId: string) =>
+    test.sql(`SELECT channel, status FROM notification_receipts WHERE rdv_id = $1 AND event = 'rdv_reminder' ORDER BY channel`, [rdvId]);
+  const subjects = (address: string) =>
+    smtp.received.filter((mail) => mail.to.includes(address)).map((mail) => parseMime(mail.raw).headers.get('subject'));
+
+  it('goes 48 hours before an active rdv, with the calendar request', async () => {
+    const startsAt = '2026-12-03T09:00:00+01:00';
+    await reminderDueSoon(startsAt);
+    const rdvId = await book(f.camille, startsAt);
+    await waitFor(() => subjects('camille@example.fr').includes('Rappel : rendez-vous le jeudi 3 décembre 2026 à 09h00'), 10_000, 'the reminder');
+    const reminder = smtp.received.find((mail) => parseMime(mail.raw).headers.get('subject')?.startsWith('Rappel'))!;
+    expect(icsLines(partOfType(parseMime(reminder.raw), 'text/calendar').body)).toEqual(expect.arrayContaining(['METHOD:REQUEST', `UID:rdv-${rdvId}@lapin.localhost`]));
+    expect(await waitFor(async () => ((await remindersOf(rdvId)).length === 2 ? remindersOf(rdvId) : null))).toEqual([
+      { channel: 'email', status: 'sent' },
+      { channel: 'sms', status: 'sent' },
+    ]);
+  });
+
+  it('is replanned when the rdv moves and dropped when it is cancelled', async () => {
+    const cancelledStart = '2026-12-04T09:20:00+01:00';
+    await reminderDueSoon(cancelledStart);
+    const cancelled = await book(f.dominique, cancelledStart);
+    const movedStart = '2026-12-04T09:00:00+01:00';
+    await reminderDueSoon(movedStart);
+    const moved = await book(f.dominique, movedStart);
+    // Moved by a few seconds, so that its new reminder is due just after the old one.
+    const newStart = new Date(new Date(movedStart).getTime() + 2_000).toISOString();
+    expectStatus(await test.call('patch', `/api/v1/rdvs/${cancelled}`, { token: agent, body: { status: 'revoked' } }), 200);
+    expectStatus(await test.call('patch', `/api/v1/rdvs/${moved}`, { token: agent, body: { starts_at: newStart } }), 200);
+
+    // The old jobs run and find nothing to remind: one rdv is elsewhere in time, the other cancelled.
+    // The new job, planned when the rdv moved, reminds of the new time.
+    const newReminder = await waitFor(() => smtp.received.find((mail) => mail.to.includes('dominique@example.fr') && mail.raw.includes('DTSTART:20261204T080002Z')
+      && parseMime(mail.raw).headers.get('subject')?.startsWith('Rappel')), 10_000, 'the reminder at the new time');
+    expect(newReminder).toBeDefined();
+    await sleep(LEAD_MS);
+    expect(await remindersOf(cancelled)).toEqual([]);
+    expect(subjects('dominique@example.fr').filter((subject) => subject?.startsWith('Rappel'))).toHaveLength(1);
+    const keys = await test.sql(`SELECT dedupe_key FROM notification_receipts WHERE rdv_id = $1 AND event = 'rdv_reminder'`, [moved]);
+    const sources = new Set(keys.map((row) => row.dedupe_key.split(':').slice(0, 3).join(':')));
+    expect([...sources]).toEqual([`reminder:${moved}:${new Date(newStart).getTime()}`]);
+  });
+
+  it('is planned by the sweep for an rdv whose job was lost, and sent once however often it is planned', async () => {
+    // An rdv with no job in the queue, as after a restart of the in-process queue or an emptied Redis.
+    const startsAt = '2026-12-11T10:00:00+01:00';
+    const [{ territory_id: territoryId }] = await test.sql(`SELECT territory_id FROM organisations WHERE id = $1`, [f.mairie]);
+    const [{ id: rdvId }] = await test.sql(
+      `INSERT INTO rdvs (territory_id, organisation_id, motif_id, lieu_id, starts_at, ends_at, created_by, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $5::timestamptz + interval '20 minutes', 'agent', $6) RETURNING id`,
+      [territoryId, f.mairie, f.cni, f.hotelDeVille, startsAt, NOW],
+    );
+    await test.sql(`INSERT INTO participations (territory_id, rdv_id, user_id, status, created_by) VALUES ($1, $2, $3, 'unknown', 'agent')`, [territoryId, rdvId, f.camille]);
+
+    await reminderDueSoon(startsAt);
+    await Promise.all([planReminders(test.platform, pipeline.queue), planReminders(test.platform, pipeline.queue)]);
+    await waitFor(async () => (await remindersOf(rdvId)).length === 2, 10_000, 'the reminder receipts');
+    await planReminders(test.platform, pipeline.queue);
+    await sleep(500);
+    expect(subjects('camille@example.fr').filter((subject) => subject === 'Rappel : rendez-vous le vendredi 11 décembre 2026 à 10h00')).toHaveLength(1);
+  });
+
+  it('follows the delay the territory chose', async () => {
+    const startsAt = '2026-12-14T11:00:00+01:00';
+    await reminderDueSoon(startsAt, 6);
+    const admin = await test.signIn('territoire@demo.test');
+    const config = await test.call('get', '/api/v1/territories/current/config/notifications', { token: admin });
+    const document = { ...config.body.document, reminder: { hours_before: 6 } };
+    expectStatus(await test.call('put', '/api/v1/territories/current/config/notifications', { token: admin, body: document }), 200);
+    const user = await f.createUser(f.mairie, admin, { first_name: 'Six', last_name: 'Heures', email: 'six@example.fr' });
+    const rdvId = await book(user, startsAt);
+    await waitFor(() => subjects('six@example.fr').includes('Rappel : rendez-vous le lundi 14 décembre 2026 à 11h00'), 10_000, 'the 6-hour reminder');
+    expect((await remindersOf(rdvId)).map((receipt) => receipt.status)).toContain('sent');
+  });
+});
