@@ -2,15 +2,16 @@ import { AppError } from '../errors';
 import { listBody, readPage } from '../http/pagination';
 import { route } from '../http/route';
 import { requireTerritorialAdmin } from '../territories/policy';
-import { ConfigStore, ConfigVersion } from './store';
+import { ConfigHistoryEntry, ConfigStore, ConfigVersion } from './store';
 
-function versionJson(version: ConfigVersion) {
+function versionJson(version: ConfigVersion | ConfigHistoryEntry) {
   return {
     key: version.key,
     version: version.version,
     document: version.document,
     author_agent_id: version.author_agent_id,
     created_at: version.created_at,
+    ...('changes' in version ? { changes: version.changes } : {}),
   };
 }
 
@@ -44,7 +45,7 @@ export const configurationRoutes = [
   }),
   route({
     method: 'get', path: `${BASE}/versions`, tag: 'configuration', access: 'agent',
-    summary: 'History of a configuration document, newest first',
+    summary: 'History of a configuration document, newest first: who, when, and the paths each version changed',
     async handle({ actor, params, platform, query }) {
       requireTerritorialAdmin(actor);
       const page = readPage(query);

@@ -1,6 +1,8 @@
 import { currentTerritoryId, tx } from '../db/database';
 import { AppError } from '../errors';
 import type { JsonSchema, SchemaRegistry } from '../http/schemas';
+import { documentChanges, DocumentChange } from './diff';
+import { DOCUMENT_RULES } from './rules';
 import { TerritoryConfig } from './territory-config.entity';
 
 export interface ConfigVersion {
@@ -9,6 +11,11 @@ export interface ConfigVersion {
   document: Record<string, unknown>;
   author_agent_id: string | null;
   created_at: Date | null;
+}
+
+/** A version in the history, with what changed since the one before. */
+export interface ConfigHistoryEntry extends ConfigVersion {
+  changes: DocumentChange[];
 }
 
 /**
@@ -32,18 +39,24 @@ export class ConfigStore {
   }
 
   async current(key: string): Promise<ConfigVersion> {
-    const schema = this.schema(key);
     const latest = await tx().findOne(TerritoryConfig, {
       where: { territory_id: currentTerritoryId(), key },
       order: { version: 'DESC' },
     });
-    if (latest) return latest;
-    return { key, version: 0, document: structuredClone((schema.default ?? {}) as Record<string, unknown>), author_agent_id: null, created_at: null };
+    return latest ?? this.initial(key);
   }
 
-  /** Validates and stores a new version; the previous one stays in force when refused. */
+  /** Version 0: the schema's default, in force until a first version is written. */
+  private initial(key: string): ConfigVersion {
+    const document = structuredClone((this.schema(key).default ?? {}) as Record<string, unknown>);
+    return { key, version: 0, document, author_agent_id: null, created_at: null };
+  }
+
+  /** Validates (schema, then the key's rules) and stores a new version; the previous one stays in force when refused. */
   async write(key: string, document: unknown, authorAgentId: string | null): Promise<ConfigVersion> {
     const valid = this.schemas.validate<Record<string, unknown>>(this.schemaId(key), document);
+    const errors = DOCUMENT_RULES[key]?.(valid, this.schemas) ?? [];
+    if (errors.length) throw AppError.invalid(`The ${key} document is invalid`, errors);
     const { version } = await this.current(key);
     // Two concurrent writers compute the same version: the primary key refuses the second.
     try {
@@ -63,14 +76,21 @@ export class ConfigStore {
     }
   }
 
-  async versions(key: string, page: { page: number; per_page: number }): Promise<[ConfigVersion[], number]> {
+  /** The history, newest first, each version with the paths it changed since the previous one. */
+  async versions(key: string, page: { page: number; per_page: number }): Promise<[ConfigHistoryEntry[], number]> {
     this.schemaId(key);
-    return tx().findAndCount(TerritoryConfig, {
+    const [rows, total] = await tx().findAndCount(TerritoryConfig, {
       where: { territory_id: currentTerritoryId(), key },
       order: { version: 'DESC' },
       skip: (page.page - 1) * page.per_page,
       take: page.per_page,
     });
+    const oldest = rows.at(-1);
+    const beforeOldest = oldest && oldest.version > 1
+      ? await tx().findOneBy(TerritoryConfig, { territory_id: currentTerritoryId(), key, version: oldest.version - 1 })
+      : null;
+    const previous = (index: number): ConfigVersion => rows[index + 1] ?? beforeOldest ?? this.initial(key);
+    return [rows.map((row, index) => ({ ...row, changes: documentChanges(previous(index).document, row.document) })), total];
   }
 
   /** Restoring writes the old document as a new version, so history only grows. */

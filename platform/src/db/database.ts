@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import { ENTITIES } from './entities';
@@ -70,7 +71,7 @@ export class Database {
       const dataDir = options.embeddedDataDir ?? 'memory://';
       // PGlite does not create missing parent folders.
       if (!dataDir.startsWith('memory://')) fs.mkdirSync(dataDir, { recursive: true });
-      const driver = new PGliteDriver({ dataDir, extensions: { btree_gist } }).driver;
+      const driver = new PGliteDriver({ dataDir, extensions: { btree_gist, pg_trgm } }).driver;
       dataSourceOptions = { ...common, driver } as DataSourceOptions;
     }
     const dataSource = new DataSource(dataSourceOptions);

@@ -1,11 +1,13 @@
 import { agentRoutes } from '../agents/routes';
 import { authRoutes } from '../auth/routes';
 import { configurationRoutes } from '../configuration/routes';
+import { formRoutes } from '../forms/routes';
 import { lieuRoutes } from '../lieux/routes';
 import { motifRoutes } from '../motifs/routes';
 import { organisationRoutes } from '../organisations/routes';
 import { serviceRoutes } from '../services/routes';
 import { territoryRoutes } from '../territories/routes';
+import { userRoutes } from '../usagers/routes';
 import type { RouteDefinition } from './route';
 
 /** Every API route; a domain adds its list here. */
@@ -13,9 +15,11 @@ export const API_ROUTES: RouteDefinition[] = [
   ...authRoutes,
   ...territoryRoutes,
   ...configurationRoutes,
+  ...formRoutes,
   ...serviceRoutes,
   ...organisationRoutes,
   ...agentRoutes,
   ...motifRoutes,
   ...lieuRoutes,
+  ...userRoutes,
 ] as RouteDefinition[];
