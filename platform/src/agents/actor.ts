@@ -6,6 +6,11 @@ export interface AgentActor {
   agentId: string;
   territoryId: string;
   territorialAdmin: boolean;
+  /**
+   * Territorial admins: the ids of every organisation of their territory, where they act as
+   * admins. Empty for other agents. An id outside this set is another territory's, or nobody's.
+   */
+  territoryOrganisationIds: Set<string>;
   /** organisation id → access level in it. */
   roles: Map<string, AccessLevel>;
   /** service slugs. */
@@ -23,11 +28,11 @@ export const SECRETARIAT = 'secretariat';
 
 /** Territorial admins see every organisation of their territory; others, those they belong to. */
 export function isMember(actor: AgentActor, organisationId: string): boolean {
-  return actor.territorialAdmin || actor.roles.has(organisationId);
+  return actor.roles.has(organisationId) || actor.territoryOrganisationIds.has(organisationId);
 }
 
 export function isOrganisationAdmin(actor: AgentActor, organisationId: string): boolean {
-  return actor.territorialAdmin || actor.roles.get(organisationId) === 'admin';
+  return actor.roles.get(organisationId) === 'admin' || actor.territoryOrganisationIds.has(organisationId);
 }
 
 /** Secrétariat agents book in every agenda of their organisations. */

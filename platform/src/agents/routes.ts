@@ -50,6 +50,21 @@ async function replaceServices(agentId: string, serviceIds: string[]): Promise<v
   }
 }
 
+/**
+ * Emails are unique platform-wide, but another territory's agents are invisible here:
+ * the unique index is what tells that the email is taken there.
+ */
+async function insertAgent(fields: Partial<Agent>): Promise<string> {
+  try {
+    return (await tx().save(tx().create(Agent, fields))).id;
+  } catch (error) {
+    if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') {
+      throw AppError.conflict('This email belongs to an agent of another territory', [{ path: 'email', message: 'is already used' }]);
+    }
+    throw error;
+  }
+}
+
 /** Refuses a change that would leave an organisation without any admin. */
 async function requireAnotherAdmin(organisationId: string, agentId: string): Promise<void> {
   const [{ count }] = await tx().query(
@@ -87,29 +102,23 @@ export const agentRoutes = [
       }
       await checkServices(platform, input.service_ids);
 
-      let agentId: string | undefined;
-      if (input.email) {
-        // An agent of the territory may join another organisation; other territories' agents are out of reach.
-        const [existing] = await platform.db.system(() => tx().query(
-          `SELECT id, territory_id FROM agents WHERE lower(email) = lower($1) AND deleted_at IS NULL`, [input.email]));
-        if (existing && existing.territory_id !== actor.territoryId) {
-          throw AppError.conflict('This email belongs to an agent of another territory', [{ path: 'email', message: 'is already used' }]);
-        }
-        agentId = existing?.id;
-      }
+      // Only this territory's agents are visible here: one of them may join another organisation.
+      const [existing] = input.email
+        ? await tx().query(`SELECT id FROM agents WHERE lower(email) = lower($1) AND deleted_at IS NULL`, [input.email])
+        : [];
+      let agentId: string | undefined = existing?.id;
       if (agentId) {
         if (await tx().findOneBy(AgentRole, { agent_id: agentId, organisation_id: params.org })) {
           throw AppError.conflict('This agent already belongs to the organisation', [{ path: 'email', message: 'is already a member' }]);
         }
       } else {
-        const agent = await tx().save(tx().create(Agent, {
+        agentId = await insertAgent({
           territory_id: currentTerritoryId(),
           email: input.email ?? null,
           first_name: input.first_name ?? null,
           last_name: input.last_name ?? input.name ?? null,
           calendar_uid: randomCalendarUid(),
-        }));
-        agentId = agent.id;
+        });
         await replaceServices(agentId, input.service_ids);
       }
       await tx().insert(AgentRole, { territory_id: currentTerritoryId(), agent_id: agentId, organisation_id: params.org, access_level: input.access_level });

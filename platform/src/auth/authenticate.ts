@@ -23,6 +23,7 @@ interface TokenRow {
   territory_id: string | null;
   territorial_admin: boolean | null;
   last_seen_at: Date | null;
+  territory_organisation_ids: string[] | null;
   roles: { organisation_id: string; access_level: AccessLevel }[] | null;
   services: string[] | null;
 }
@@ -34,6 +35,8 @@ export async function authenticate(platform: Platform, token: string): Promise<A
     const rows: TokenRow[] = await tx().query(
       `SELECT t.agent_id, t.platform_admin_id, t.expires_at, t.revoked_at,
               a.territory_id, a.territorial_admin, a.last_seen_at,
+              CASE WHEN a.territorial_admin THEN
+                (SELECT json_agg(o.id) FROM organisations o WHERE o.territory_id = a.territory_id) END AS territory_organisation_ids,
               (SELECT json_agg(json_build_object('organisation_id', r.organisation_id, 'access_level', r.access_level))
                  FROM agent_roles r WHERE r.agent_id = a.id) AS roles,
               (SELECT json_agg(s.service_slug) FROM agent_services s WHERE s.agent_id = a.id) AS services
@@ -55,6 +58,7 @@ export async function authenticate(platform: Platform, token: string): Promise<A
       agentId: row.agent_id,
       territoryId: row.territory_id,
       territorialAdmin: Boolean(row.territorial_admin),
+      territoryOrganisationIds: new Set(row.territory_organisation_ids ?? []),
       roles: new Map((row.roles ?? []).map((r) => [r.organisation_id, r.access_level])),
       services: new Set(row.services ?? []),
     };

@@ -81,6 +81,8 @@ export class Database {
   }
 
   tenant<T>(territoryId: string, work: () => Promise<T>): Promise<T> {
+    // Without a territory the transaction would run as the owner, above row-level security.
+    if (!territoryId) return Promise.reject(new Error('A tenant transaction needs a territory'));
     return this.transaction(territoryId, work);
   }
 
@@ -95,9 +97,10 @@ export class Database {
   private transaction<T>(territoryId: string | null, work: () => Promise<T>): Promise<T> {
     const outer = scope.getStore();
     if (outer) {
-      // Nested calls join the open transaction, but never widen what it may see.
-      if (outer.territoryId !== territoryId && outer.territoryId !== null) {
-        throw new Error('A tenant transaction cannot open a transaction for another scope');
+      // Nested calls join the open transaction only in the same scope: a tenant call inside
+      // a system transaction would otherwise run as the owner, above row-level security.
+      if (outer.territoryId !== territoryId) {
+        return Promise.reject(new Error('A transaction cannot open a transaction for another scope'));
       }
       return work();
     }

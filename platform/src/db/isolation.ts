@@ -40,3 +40,21 @@ export async function isolateByTerritory(
   await queryRunner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${table} TO ${TENANT_ROLE}`);
   await queryRunner.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${TENANT_ROLE}`);
 }
+
+/**
+ * Makes `table.column` point only at rows of its own territory: a composite foreign key
+ * on (column, territory_id). Referential checks bypass row-level security, so a plain key
+ * would accept the id of another territory's row. `target` needs `UNIQUE (id, territory_id)`.
+ */
+export async function referenceWithinTerritory(
+  queryRunner: QueryRunner,
+  table: string,
+  column: string,
+  target: string,
+): Promise<void> {
+  await queryRunner.query(`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${table}_${column}_fkey`);
+  await queryRunner.query(
+    `ALTER TABLE ${table} ADD CONSTRAINT ${table}_${column}_territory_fkey
+       FOREIGN KEY (${column}, territory_id) REFERENCES ${target} (id, territory_id) ON DELETE CASCADE`,
+  );
+}

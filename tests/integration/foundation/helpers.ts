@@ -1,0 +1,51 @@
+import type { ApiResponse, TestPlatform } from '../../support/platform';
+
+/** Tables whose content a refused request must leave as it was (sessions are written by signing in). */
+const UNWATCHED_TABLES = ['migrations', 'typeorm_metadata', 'api_tokens'];
+
+/**
+ * Every row of every table, as row counts and digests: two equal fingerprints mean
+ * nothing was written in between. `last_seen_at` moves on any authenticated call, so it is left out.
+ */
+export async function fingerprint(test: TestPlatform): Promise<Record<string, string>> {
+  const tables = await test.sql<{ tablename: string }>(
+    `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND NOT (tablename = ANY($1)) ORDER BY tablename`,
+    [UNWATCHED_TABLES],
+  );
+  const rows = await test.sql<{ name: string; content: string }>(tables.map(({ tablename }) => `
+    SELECT '${tablename}' AS name, count(*) || ' rows ' || md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) AS content
+      FROM (SELECT to_jsonb(t) - 'last_seen_at' AS r FROM ${tablename} t) s`).join(' UNION ALL '));
+  return Object.fromEntries(rows.map((row) => [row.name, row.content]));
+}
+
+/** Row counts of some tables, for assertions that name what changed. */
+export async function countRows(test: TestPlatform, ...tables: string[]): Promise<Record<string, number>> {
+  const rows = await test.sql<{ name: string; count: number }>(
+    tables.map((table) => `SELECT '${table}' AS name, count(*)::int AS count FROM ${table}`).join(' UNION ALL '));
+  return Object.fromEntries(rows.map((row) => [row.name, row.count]));
+}
+
+/** The one error shape of the API: application/problem+json with every member present. */
+export function expectProblem(response: ApiResponse, status: number): void {
+  expect({ status: response.status, body: response.body }).toMatchObject({ status, body: { status } });
+  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(Object.keys(response.body).sort()).toEqual(['detail', 'errors', 'status', 'title', 'type']);
+  expect(typeof response.body.type).toBe('string');
+  expect(typeof response.body.title).toBe('string');
+  expect(typeof response.body.detail).toBe('string');
+  expect(Array.isArray(response.body.errors)).toBe(true);
+}
+
+/** A motif body the demo territory accepts (État civil is enabled there). */
+export function motifBody(name: string, serviceId = 'etat_civil') {
+  return { name, service_id: serviceId, default_duration_in_min: 30, location_type: 'public_office' };
+}
+
+export function lieuBody(name: string) {
+  return { name, address: '2 rue de la Gare, 71000 Val-Fleuri' };
+}
+
+/** The token at the end of an invitation link. */
+export function invitationToken(invitationUrl: string): string {
+  return invitationUrl.split('/').pop()!;
+}
