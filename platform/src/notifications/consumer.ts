@@ -1,15 +1,20 @@
 /**
- * The notifications consumer of the event pipeline: an rdv event (its
+ * The notifications consumer of the event pipeline. An rdv event (its
  * `webhook_reason`, as booking records it) tells usagers and agents, and plans
- * the reminder. It reads the rdv as it is when it runs; receipts make a second
- * delivery of the same event send nothing more.
+ * the reminder; a plage or absence event tells its agent; an online booking's
+ * hold and an usager account's creation email their one-time code. It reads the
+ * rdv as it is when it runs; receipts make a second delivery of the same event
+ * send nothing more.
  */
 import { CONSUMER_ATTEMPTS, type EventConsumer } from '../events/consumers';
 import type { DomainEvent } from '../events/domain-event';
+import { definitionOf, type AgendaFields } from '../agenda/definitions';
+import { expandOccurrences } from '../agenda/recurrence';
 import { issueRdvLink } from '../booking/links';
 import { tx } from '../db/database';
 import type { Platform } from '../platform';
 import { agentRdvEmail, type AgentRdvChange } from './agent-emails';
+import { agendaChangeEmail, type AgendaModel } from './agenda-emails';
 import { accountCodeEmail, holdCodeEmail, type AccountPayload, type HoldPayload } from './code-emails';
 import { deliver, type Outgoing } from './delivery';
 import { currentNotificationsDocument } from './current-document';
@@ -60,6 +65,12 @@ const MEANINGS: Record<string, Meaning> = {
 /** Outbox models that carry a one-time code to email, and the receipt's event for each. */
 const CODE_EMAILS: Record<string, string> = { rdv_hold: 'rdv_hold_code', usager_account: 'account_code' };
 
+/** Agenda models that agents hear about, and the preference that says whether they do. */
+const AGENDA_LEVELS: Record<AgendaModel, string> = {
+  plage_ouverture: 'plage_ouverture_notification_level',
+  absence: 'absence_notification_level',
+};
+
 const CANCELLED = new Set(['excused', 'revoked']);
 const STANDING = new Set(['unknown', 'seen', 'noshow']);
 
@@ -101,11 +112,12 @@ export class NotificationsConsumer implements EventConsumer {
   constructor(private readonly platform: Platform) {}
 
   handles(model: string): boolean {
-    return model === 'rdv' || Object.hasOwn(CODE_EMAILS, model);
+    return model === 'rdv' || Object.hasOwn(CODE_EMAILS, model) || Object.hasOwn(AGENDA_LEVELS, model);
   }
 
   async handle(event: DomainEvent): Promise<void> {
     if (event.model === 'rdv') await this.rdvEvent(event);
+    else if (Object.hasOwn(AGENDA_LEVELS, event.model)) await this.agendaEvent(event);
     else await this.codeEmail(event);
   }
 
@@ -180,6 +192,62 @@ export class NotificationsConsumer implements EventConsumer {
     );
   }
 
+  /** A plage d'ouverture or an absence changed: its agent hears of it if their preference says so. */
+  private async agendaEvent(event: DomainEvent): Promise<void> {
+    const model = event.model as AgendaModel;
+    const item = event.payload as unknown as AgendaFields & { agent_id: string; title: string | null; lieu_id?: string };
+    await deliver(
+      this.platform,
+      event.territory_id,
+      async () => {
+        const [row] = await tx().query(
+          `SELECT o.actor_agent_id, t.timezone, t.name AS territory_name, org.name AS organisation_name,
+                  a.first_name, a.last_name, a.email, a.${AGENDA_LEVELS[model]} AS level,
+                  l.name AS lieu_name, l.address AS lieu_address
+             FROM outbox_events o
+             JOIN territories t ON t.id = o.territory_id
+             JOIN agents a ON a.id = $2 AND a.deleted_at IS NULL
+             LEFT JOIN organisations org ON org.id = o.organisation_id
+             LEFT JOIN lieux l ON l.id = $3
+            WHERE o.id = $1`,
+          [event.id, item.agent_id, item.lieu_id ?? null],
+        );
+        if (!row?.email) return []; // an intervenant, or an agent gone since
+        const wanted = agentWantsNotification(row.level, {
+          agentId: item.agent_id,
+          actorAgentId: row.actor_agent_id,
+          now: this.platform.clock.now(),
+          timezone: row.timezone,
+          happensBetween: (from, to) => expandOccurrences(definitionOf(item), row.timezone, { start: from.getTime(), end: to.getTime() }).length > 0,
+        });
+        if (!wanted) return [];
+        const name = [row.first_name, row.last_name].filter(Boolean).join(' ');
+        const message = agendaChangeEmail(this.platform, {
+          model,
+          change: event.event,
+          item,
+          lieu: row.lieu_name ? { name: row.lieu_name, address: row.lieu_address } : null,
+          organisationName: row.organisation_name ?? row.territory_name,
+          agent: { name, email: row.email },
+          url: `${this.platform.config.publicUrl}/admin/`,
+        });
+        return [{
+          target: {
+            dedupeKey: `event:${event.id}:email:agent:${item.agent_id}`,
+            rdvId: null,
+            event: `agent_${model}_${event.event}`,
+            channel: 'email',
+            recipientType: 'agent',
+            recipientId: item.agent_id,
+            recipient: maskEmail(row.email),
+          },
+          compose: async () => () => platformMail(this.platform).send(message),
+        }];
+      },
+      { maxAttempts: CONSUMER_ATTEMPTS },
+    );
+  }
+
   /** Agents of the rdv who want to hear of this change (their preferences), by email with the calendar file. */
   private agentOutgoing(source: string, snapshot: RdvSnapshot, change: AgentRdvChange, payload: RdvEventPayload, previousStartsAt: Date | null): Outgoing[] {
     const now = this.platform.clock.now();
@@ -188,7 +256,8 @@ export class NotificationsConsumer implements EventConsumer {
       const email = agent.email;
       if (!email) return []; // an intervenant: an agenda without a mailbox
       const wanted = agentWantsNotification(agent.rdv_notifications_level, {
-        agentId: agent.id, actorAgentId, startsAt: snapshot.starts_at, now, timezone: snapshot.timezone,
+        agentId: agent.id, actorAgentId, now, timezone: snapshot.timezone,
+        happensBetween: (from, to) => snapshot.starts_at >= from && snapshot.starts_at < to,
       });
       if (!wanted) return [];
       const message = agentRdvEmail(this.platform, snapshot, { ...agent, email }, change, previousStartsAt);

@@ -28,8 +28,8 @@ export interface AgendaChange {
   agentId: string;
   /** Who made the change; null when not an agent (the usager, the platform). */
   actorAgentId: string | null;
-  /** When the changed thing happens (the rdv's start, the occurrence's day). */
-  startsAt: Date;
+  /** Whether what changed happens within [from, to): the rdv, an occurrence of the plage or absence. */
+  happensBetween(from: Date, to: Date): boolean;
   now: Date;
   timezone: string;
 }
@@ -41,7 +41,5 @@ export function agentWantsNotification(level: NotificationLevel, change: AgendaC
   if (change.actorAgentId === change.agentId) return false;
   if (level === 'others') return true;
   const today = DateTime.fromJSDate(change.now, { zone: change.timezone }).startOf('day');
-  const day = DateTime.fromJSDate(change.startsAt, { zone: change.timezone }).startOf('day');
-  const daysAhead = Math.round(day.diff(today, 'days').days);
-  return daysAhead === 0 || daysAhead === 1;
+  return change.happensBetween(today.toJSDate(), today.plus({ days: 2 }).toJSDate());
 }

@@ -3,6 +3,7 @@ import { NotificationsConsumer } from '../../../platform/src/notifications/consu
 import { TestPlatform } from '../../support/platform';
 import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../../support/smtp';
 import { icsLines, parseMime, partOfType, leafParts } from '../../unit/notifications/mime';
+import { plageBody } from '../agenda/helpers';
 import { bookingFixture, expectStatus, NOW, publicCreneaux, type BookingFixture } from '../booking/helpers';
 import { fastJobs, startPipeline, waitFor, type RunningPipeline } from './pipeline';
 
@@ -78,7 +79,9 @@ describe('usager and agent notifications, end to end', () => {
     ]));
 
     // Anne did not book it herself: her preference (changes made by others) tells her, without the usager's name.
-    const agentMail = parseMime((await nextMailTo('agent.etatcivil@demo.test', 0)).raw);
+    // (Her plages, made by her admin in the fixture, were announced to her before.)
+    const agentMail = await waitFor(() => mailsTo('agent.etatcivil@demo.test').map((mail) => parseMime(mail.raw))
+      .find((mail) => mail.headers.get('subject')?.startsWith('RDV ajouté')), 10_000, "Anne's rdv email");
     expect(agentMail.headers.get('subject')).toBe("RDV ajouté : mardi 1er décembre 2026 à 09h00 – Carte d'identité et passeport");
     expect(partOfType(agentMail, 'text/plain').body).not.toMatch(/Camille|Martin/);
     expect(icsLines(partOfType(agentMail, 'text/calendar').body)).toEqual(expect.arrayContaining(['METHOD:REQUEST', `UID:rdv-${rdvId}@lapin.localhost`]));
@@ -157,6 +160,29 @@ describe('usager and agent notifications, end to end', () => {
     expect(receipts.filter((receipt) => receipt.recipient_type === 'user' && receipt.channel === 'email').map((receipt) => receipt.event).sort()).toEqual([
       'rdv_cancelled_by_user', 'rdv_created', 'rdv_hold_code',
     ]);
+  });
+
+  it("tells agents of their plages and absences changed by others, as their preferences say", async () => {
+    const anne = 'agent.etatcivil@demo.test';
+    const before = mailsTo(anne).length;
+    const plage = await test.call('post', `/api/v1/organisations/${f.mairie}/plages_ouverture`, {
+      token: f.tokens.mairieAdmin,
+      body: plageBody(f, { lieu_id: f.annexe, title: 'Annexe — après-midi', first_day: '2026-12-02', start_time: '14:00', end_time: '17:00', recurrence: 'FREQ=WEEKLY;BYDAY=WE', until: '2027-03-31' }),
+    });
+    expectStatus(plage, 201);
+    const added = parseMime((await nextMailTo(anne, before)).raw);
+    expect(added.headers.get('subject')).toBe("Plage d'ouverture ajoutée : le mercredi 2 décembre 2026, 14h00 – 17h00, répétée jusqu'au mercredi 31 mars 2027");
+    expect(partOfType(added, 'text/plain').body).toContain('Lieu : Mairie annexe des Tilleuls, 12 rue des Tilleuls, 71000 Val-Fleuri');
+
+    // Anne hears only of what others do to her absences; her own absence tells her nothing.
+    expectStatus(await test.call('patch', '/api/v1/agents/me/notification_preferences', { token: f.tokens.etatCivil, body: { absence_notification_level: 'others' } }), 200);
+    const absence = { agent_id: f.basicEtatCivil, title: 'Formation', first_day: '2026-12-16', start_time: '09:00', end_time: '12:00' };
+    expectStatus(await test.call('post', '/api/v1/absences', { token: f.tokens.etatCivil, body: absence }), 201);
+    expectStatus(await test.call('post', '/api/v1/absences', { token: f.tokens.mairieAdmin, body: { ...absence, first_day: '2026-12-17', title: 'Réunion' } }), 201);
+    const byOthers = parseMime((await nextMailTo(anne, before + 1)).raw);
+    expect(byOthers.headers.get('subject')).toBe('Indisponibilité ajoutée : le jeudi 17 décembre 2026, 09h00 – 12h00');
+    await waitFor(async () => (await test.sql(`SELECT 1 FROM consumer_receipts WHERE consumer = 'notifications' AND status = 'pending'`)).length === 0);
+    expect(mailsTo(anne)).toHaveLength(before + 2);
   });
 
   it('sends nothing twice when the same event is delivered again', async () => {
