@@ -25,6 +25,14 @@ export interface FieldBinding {
   'aria-required'?: 'true';
 }
 
+function valueAt(record: Record<string, any>, path: string): unknown {
+  return path.split('.').reduce<any>((node, key) => (node == null ? undefined : node[key]), record);
+}
+
+function isEmpty(entered: unknown): boolean {
+  return entered === '' || entered === undefined || entered === null;
+}
+
 export function fieldId(path: string): string {
   return `field-${path.replace(/[^A-Za-z0-9_-]/g, '-')}`;
 }
@@ -45,6 +53,8 @@ export function useSchemaForm<T extends Record<string, any>>(options: SchemaForm
   const saving = ref(false);
   const attempted = ref(false);
   const draftRestored = ref(false);
+  /** Counts refused saves: a view may open the tab or panel holding the first error. */
+  const refusals = ref(0);
 
   const schema = computed(() => (typeof options.schema === 'string' ? options.schema : options.schema.value));
   const key = computed(() => {
@@ -63,10 +73,12 @@ export function useSchemaForm<T extends Record<string, any>>(options: SchemaForm
   watch(key, restoreDraft);
 
   let pending: ReturnType<typeof setTimeout> | undefined;
+  /** Set when the agent leaves the form on purpose: nothing is kept after that. */
+  let abandoned = false;
   function flushDraft(): void {
     clearTimeout(pending);
     pending = undefined;
-    if (!key.value) return;
+    if (!key.value || abandoned) return;
     const current = JSON.stringify(value.value);
     if (current === baseline.value) dropDraft(key.value);
     else writeDraft(key.value, value.value);
@@ -81,13 +93,17 @@ export function useSchemaForm<T extends Record<string, any>>(options: SchemaForm
   // Leaving the form on purpose drops its draft; a session that expired keeps it for later.
   onBeforeRouteLeave(() => {
     flushDraft();
-    if (session.token && key.value) dropDraft(key.value);
+    if (session.token && key.value) {
+      abandoned = true;
+      dropDraft(key.value);
+    }
   });
 
   /** The server's version of the record; a restored draft stays on screen until discarded. */
   function load(record: T): void {
+    // Records are JSON; a copy through JSON also drops reactive proxies (structuredClone refuses them).
     baseline.value = JSON.stringify(record);
-    if (!draftRestored.value) value.value = structuredClone(record);
+    if (!draftRestored.value) value.value = JSON.parse(baseline.value);
   }
 
   function discardDraft(): void {
@@ -107,17 +123,22 @@ export function useSchemaForm<T extends Record<string, any>>(options: SchemaForm
 
   function validate(): boolean {
     if (!registry.value || !schema.value) return true;
-    const list = registry.value.validate(schema.value, body(), validationMessage);
+    const list = registry.value.validate(schema.value, body(), validationMessage)
+      // An empty field breaks its format or its minimum length first: what it lacks is a value.
+      .map((error) => (isEmpty(valueAt(value.value, error.path)) ? { ...error, message: t('validation.required') } : error));
     showErrors(list);
     return list.length === 0;
   }
 
   async function focusFirstError(): Promise<void> {
+    // The field may sit in a tab or panel that opens for it: wait for it to be drawn.
     await nextTick();
-    const first = Object.keys(errors.value)
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    const shown = Object.keys(errors.value)
       .map((path) => document.getElementById(fieldId(path)))
-      .find((element): element is HTMLElement => element !== null);
-    (first ?? document.getElementById('form-problem'))?.focus();
+      .filter((element): element is HTMLElement => element !== null && element.getClientRects().length > 0)
+      .sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+    (shown[0] ?? document.getElementById('form-problem'))?.focus();
   }
 
   /** Validates, then submits once; answers whether it was saved. */
@@ -136,6 +157,7 @@ export function useSchemaForm<T extends Record<string, any>>(options: SchemaForm
     }
     if (!validate()) {
       problem.value = t('form.fix', Object.keys(errors.value).length);
+      refusals.value++;
       await focusFirstError();
       return false;
     }
@@ -150,6 +172,7 @@ export function useSchemaForm<T extends Record<string, any>>(options: SchemaForm
     } catch (error) {
       if (error instanceof ApiError) showErrors(error.fieldErrors.map((e) => ({ path: e.path, message: serverMessage(e.message) })));
       problem.value = describeError(error);
+      refusals.value++;
       await focusFirstError();
       return false;
     } finally {
@@ -171,5 +194,5 @@ export function useSchemaForm<T extends Record<string, any>>(options: SchemaForm
 
   const dirty = computed(() => JSON.stringify(value.value) !== baseline.value);
 
-  return { value, errors, problem, saving, draftRestored, dirty, registry, bind, load, save, discardDraft, showErrors };
+  return { value, errors, problem, saving, draftRestored, refusals, dirty, registry, bind, load, save, discardDraft, showErrors };
 }

@@ -51,7 +51,7 @@ const routes: RouteRecordRaw[] = [
 
 export const router = createRouter({ history: createWebHistory(import.meta.env.BASE_URL), routes });
 
-const LAST_ORGANISATION = 'lapin.lastOrganisation';
+export const LAST_ORGANISATION = 'lapin.lastOrganisation';
 
 function allowed(to: RouteLocationNormalized): boolean {
   const session = useSessionStore();

@@ -1,0 +1,190 @@
+import type { Page } from 'playwright-core';
+import { demoIds, TestPlatform } from '../../support/platform';
+import { auditScreen, Browser, ensureAdminUiBuilt, gzippedSize, openBrowser, signIn, signOut } from './support';
+
+/** What each access level sees: the menus and buttons follow the agent's rights (seeds 000 and 003). */
+describe('admin UI: sign-in, rights and session', () => {
+  let test: TestPlatform;
+  let browser: Browser;
+  let page: Page;
+  let ids: Awaited<ReturnType<typeof demoIds>>;
+  const violations: string[] = [];
+
+  beforeAll(async () => {
+    ensureAdminUiBuilt();
+    test = await TestPlatform.start();
+    ids = await demoIds(test);
+    browser = await openBrowser();
+    page = browser.page;
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await test?.stop();
+  });
+
+  beforeEach(async () => {
+    // Each test starts signed out, on a fresh tab state.
+    await page.goto(`${test.baseUrl}/admin/sign-in`);
+    await page.evaluate(() => sessionStorage.clear());
+  });
+
+  const nav = () => page.getByRole('navigation', { name: 'Menu principal' });
+
+  it('loads the first screen with at most 350 kB of gzipped JavaScript', async () => {
+    const scripts: Promise<Buffer>[] = [];
+    const listener = (response: import('playwright-core').Response) => {
+      if (response.url().endsWith('.js')) scripts.push(response.body());
+    };
+    const fresh = await browser.context.newPage();
+    fresh.on('response', listener);
+    await fresh.goto(`${test.baseUrl}/admin/`);
+    await fresh.getByRole('heading', { name: 'Connexion' }).waitFor();
+    await fresh.waitForLoadState('networkidle');
+    const size = gzippedSize(await Promise.all(scripts));
+    console.log(`First screen (sign-in): ${scripts.length} JavaScript files, ${(size / 1024).toFixed(1)} kB gzipped`);
+    expect(size).toBeLessThanOrEqual(350 * 1024);
+    violations.push(...(await auditScreen(fresh, 'sign-in')));
+    await fresh.close();
+  });
+
+  it('refuses a wrong password with a clear message and no session', async () => {
+    await page.getByRole('textbox', { name: 'Adresse e-mail *' }).fill('agent.etatcivil@demo.test');
+    await page.getByRole('textbox', { name: 'Mot de passe *' }).fill('not-the-password');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Adresse e-mail ou mot de passe incorrect.' }).waitFor();
+    // An empty form is stopped in the browser, on the right fields.
+    await page.getByRole('textbox', { name: 'Adresse e-mail *' }).fill('');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByText('Ce champ est obligatoire.').first().waitFor();
+    expect(await page.getByRole('textbox', { name: 'Adresse e-mail *' }).evaluate((el) => el === document.activeElement)).toBe(true);
+    violations.push(...(await auditScreen(page, 'sign-in-errors')));
+  });
+
+  it('shows a basic agent no configuration, and refuses its pages by URL', async () => {
+    await signIn(page, test.baseUrl, 'agent.etatcivil@demo.test');
+    await page.getByRole('heading', { name: 'Bonjour Anne' }).waitFor();
+    expect(await nav().getByRole('link', { name: 'Usagers' }).isVisible()).toBe(true);
+    expect(await nav().getByText('Configuration').count()).toBe(0);
+    expect(await nav().getByText('Espace territoire').count()).toBe(0);
+    expect(await page.getByRole('combobox', { name: 'Organisation' }).count()).toBe(0);
+    expect(await page.getByText('Niveau d’accès : Basique. Services : État civil, Titres d’identité (CNI, passeport).').isVisible()).toBe(true);
+    violations.push(...(await auditScreen(page, 'home-basic')));
+
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/motifs`);
+    await page.getByRole('heading', { name: 'Page introuvable' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Nouveau motif' }).count()).toBe(0);
+    await page.goto(`${test.baseUrl}/admin/territory/user-fields`);
+    await page.getByRole('heading', { name: 'Page introuvable' }).waitFor();
+    violations.push(...(await auditScreen(page, 'not-found')));
+  });
+
+  it('gives an organisation admin the Configuration menu of their organisation only', async () => {
+    await signIn(page, test.baseUrl, 'admin.mairie@demo.test');
+    for (const item of ['Organisation', 'Motifs', 'Lieux', 'Agents']) {
+      expect(await nav().getByRole('link', { name: item, exact: true }).isVisible()).toBe(true);
+    }
+    expect(await nav().getByText('Espace territoire').count()).toBe(0);
+    await nav().getByRole('link', { name: 'Agents' }).click();
+    await page.getByRole('heading', { name: 'Agents' }).waitFor();
+    // No "remove" button on one's own line: the server would refuse it.
+    expect(await page.locator('[data-test="remove-admin.mairie@demo.test"]').count()).toBe(0);
+    expect(await page.locator('[data-test="remove-agent.etatcivil@demo.test"]').count()).toBe(1);
+    // Agents not seen for 30 days are labelled inactive; Hugo never signed in, Marc just did.
+    expect(await page.locator('[data-test="agent-agent.urbanisme@demo.test"] [data-test="inactive"]').isVisible()).toBe(true);
+    expect(await page.locator('[data-test="agent-admin.mairie@demo.test"] [data-test="inactive"]').count()).toBe(0);
+    violations.push(...(await auditScreen(page, 'agents')));
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.ccas}/motifs`);
+    await page.getByRole('heading', { name: 'Page introuvable' }).waitFor();
+  });
+
+  it('gives a territorial admin the organisation switcher and the territory space', async () => {
+    await signIn(page, test.baseUrl, 'territoire@demo.test');
+    expect(await nav().getByText('Espace territoire').isVisible()).toBe(true);
+    await page.locator('[data-test="organisation-switcher"]').click();
+    await page.getByRole('option', { name: 'CCAS de Val-Fleuri' }).click();
+    await page.waitForURL(new RegExp(`/organisations/${ids.ccas}$`));
+    await page.getByText('Vous travaillez dans : CCAS de Val-Fleuri.').waitFor();
+    violations.push(...(await auditScreen(page, 'home-territorial-admin')));
+    await nav().getByRole('link', { name: 'Organisations' }).click();
+    await page.getByRole('heading', { name: 'Organisations du territoire' }).waitFor();
+    violations.push(...(await auditScreen(page, 'territory-organisations')));
+  });
+
+  it('shows the server’s reason when it refuses to remove an agent', async () => {
+    // Léa leaves the mairie: Marc is then its only admin, whom the server keeps.
+    const marc = await test.signIn('admin.mairie@demo.test');
+    expect((await test.call('delete', `/api/v1/agents/${ids.territorialAdmin}?organisation_id=${ids.mairie}`, { token: marc })).status).toBe(204);
+    await signIn(page, test.baseUrl, 'territoire@demo.test');
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/agents`);
+    await page.locator('[data-test="remove-admin.mairie@demo.test"]').click();
+    await page.locator('[data-test="confirm"]').click();
+    await page.getByRole('alert').filter({ hasText: 'une organisation garde au moins un administrateur' }).waitFor();
+    violations.push(...(await auditScreen(page, 'agents-removal-refused')));
+    expect(await test.sql(`SELECT 1 FROM agent_roles WHERE agent_id = $1 AND organisation_id = $2`, [ids.mairieAdmin, ids.mairie])).toHaveLength(1);
+  });
+
+  it('keeps what was typed through an expired session and comes back to it after sign-in', async () => {
+    await signIn(page, test.baseUrl, 'admin.mairie@demo.test');
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/settings`);
+    const hours = page.getByRole('textbox', { name: 'Horaires d’ouverture' });
+    await hours.fill('Lundi au samedi, 9h–12h');
+    test.clock.advance(13 * 3600 * 1000); // past the 12-hour session
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+    await page.waitForURL(/\/admin\/sign-in\?redirect=/);
+    await page.getByText('Votre session a expiré.').waitFor();
+    violations.push(...(await auditScreen(page, 'sign-in-expired')));
+    await signIn(page, test.baseUrl, 'admin.mairie@demo.test');
+    await page.waitForURL(new RegExp(`/organisations/${ids.mairie}/settings$`));
+    await page.getByText('Votre saisie non enregistrée a été restaurée.').waitFor();
+    expect(await hours.inputValue()).toBe('Lundi au samedi, 9h–12h');
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+    await page.getByText('Modifications enregistrées.').waitFor();
+    const [mairie] = await test.sql(`SELECT opening_hours FROM organisations WHERE id = $1`, [ids.mairie]);
+    expect(mairie.opening_hours).toBe('Lundi au samedi, 9h–12h');
+    violations.push(...(await auditScreen(page, 'organisation-settings')));
+  });
+
+  it('after sign-out, the back button leads to sign-in, not to a broken screen', async () => {
+    await signIn(page, test.baseUrl, 'admin.mairie@demo.test');
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/lieux`);
+    await page.getByRole('heading', { name: 'Lieux' }).waitFor();
+    await signOut(page);
+    await page.getByText('Vous êtes déconnecté.').waitFor();
+    await page.goBack();
+    await page.waitForURL(/\/admin\/sign-in\?redirect=/);
+    await page.getByRole('heading', { name: 'Connexion' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Lieux' }).count()).toBe(0);
+  });
+
+  it('accepts an invitation: the new agent chooses a password and is signed in', async () => {
+    await signIn(page, test.baseUrl, 'admin.mairie@demo.test');
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/agents`);
+    await page.locator('[data-test="invite-agent"]').click();
+    await page.getByRole('textbox', { name: 'Adresse e-mail' }).fill('nouvelle.recrue@demo.test');
+    await page.getByRole('textbox', { name: 'Prénom' }).fill('Nina');
+    await page.getByRole('checkbox', { name: 'État civil' }).check();
+    violations.push(...(await auditScreen(page, 'agents-invite')));
+    await page.locator('[data-test="save"]').click();
+    const link = await page.getByRole('textbox', { name: 'Lien d’invitation' }).inputValue();
+    expect(link).toMatch(new RegExp(`^${test.baseUrl}/admin/invitations/`));
+    await page.locator('[data-test="close"]').click();
+    await signOut(page);
+
+    await page.goto(link);
+    await page.getByRole('heading', { name: 'Rejoindre l’espace' }).waitFor();
+    await page.getByRole('textbox', { name: 'Mot de passe *', exact: true }).fill('un-mot-de-passe-solide');
+    await page.getByRole('textbox', { name: 'Confirmez le mot de passe *' }).fill('un-mot-de-passe-different');
+    await page.locator('[data-test="accept-invitation"]').click();
+    await page.getByText('Les deux mots de passe sont différents.').waitFor();
+    violations.push(...(await auditScreen(page, 'invitation')));
+    await page.getByRole('textbox', { name: 'Confirmez le mot de passe *' }).fill('un-mot-de-passe-solide');
+    await page.locator('[data-test="accept-invitation"]').click();
+    await page.getByRole('heading', { name: 'Bonjour Nina' }).waitFor();
+    await test.signIn('nouvelle.recrue@demo.test', 'un-mot-de-passe-solide');
+  });
+
+  it('finds no serious or critical accessibility violation on these screens', () => {
+    expect(violations).toEqual([]);
+  });
+});

@@ -1,0 +1,135 @@
+import type { Page } from 'playwright-core';
+import { demoIds, TestPlatform } from '../../support/platform';
+import { auditScreen, Browser, choose, ensureAdminUiBuilt, openBrowser, signIn } from './support';
+
+/** An organisation admin configures motifs and lieux (seed 000): three tabs, online badge, duplicate, bad input. */
+describe('admin UI: motifs and lieux', () => {
+  let test: TestPlatform;
+  let browser: Browser;
+  let page: Page;
+  let ids: Awaited<ReturnType<typeof demoIds>>;
+  const violations: string[] = [];
+  const motifCount = async (name: string) => (await test.sql(`SELECT count(*)::int AS n FROM motifs WHERE name = $1 AND deleted_at IS NULL`, [name]))[0].n;
+
+  beforeAll(async () => {
+    ensureAdminUiBuilt();
+    test = await TestPlatform.start();
+    ids = await demoIds(test);
+    browser = await openBrowser();
+    page = browser.page;
+    await signIn(page, test.baseUrl, 'admin.mairie@demo.test');
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await test?.stop();
+  });
+
+  it('creates a motif open online through its three tabs, saved once despite a double click', async () => {
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/motifs`);
+    violations.push(...(await auditScreen(page, 'motifs')));
+    await page.locator('[data-test="new-motif"]').click();
+    await page.getByRole('heading', { name: 'Nouveau motif' }).waitFor();
+    await page.getByRole('textbox', { name: 'Nom *' }).fill('Recensement citoyen');
+    await choose(page, 'Service *', 'État civil');
+    await page.getByRole('spinbutton', { name: 'Durée par défaut (minutes) *' }).fill('15');
+    await page.getByRole('radio', { name: 'Par téléphone' }).check();
+    violations.push(...(await auditScreen(page, 'motif-general')));
+
+    await page.locator('[data-test="tab-online"]').click();
+    await page.getByRole('radio', { name: 'Tout le monde : ouvert aux usagers en ligne' }).check();
+    await page.getByRole('spinbutton', { name: 'Délai minimum de réservation (heures)' }).fill('24');
+    await page.getByRole('spinbutton', { name: 'Délai maximum de réservation (jours)' }).fill('30');
+    await page.getByLabel('Les usagers peuvent déplacer leur rendez-vous').check();
+    violations.push(...(await auditScreen(page, 'motif-online')));
+
+    await page.locator('[data-test="tab-instructions"]').click();
+    await page.getByRole('textbox', { name: 'Après la prise de rendez-vous' }).fill('Munissez-vous de votre livret de famille.');
+    violations.push(...(await auditScreen(page, 'motif-instructions')));
+
+    await page.locator('[data-test="save"]').dblclick();
+    await page.getByText('Motif « Recensement citoyen » enregistré.').waitFor();
+    expect(await motifCount('Recensement citoyen')).toBe(1);
+    const [motif] = await test.sql(`SELECT * FROM motifs WHERE name = 'Recensement citoyen'`);
+    expect(motif).toMatchObject({
+      service_id: 'etat_civil', default_duration_in_min: 15, location_type: 'phone', bookable_by: 'everyone',
+      min_public_booking_delay: 24 * 3600, max_public_booking_delay: 30 * 86400, rdvs_editable_by_user: true,
+      instruction_for_rdv: 'Munissez-vous de votre livret de famille.',
+    });
+    expect(await page.locator('[data-test="motif-Recensement citoyen"] [data-test="online-badge"]').isVisible()).toBe(true);
+    expect(await page.locator('[data-test="motif-Mariage — constitution du dossier"] [data-test="online-badge"]').count()).toBe(0);
+  });
+
+  it('stops empty, oversized and pasted-megabyte input in the browser, on the right tab and field', async () => {
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/motifs/new`);
+    const requests: string[] = [];
+    page.on('request', (request) => request.method() === 'POST' && requests.push(request.url()));
+    await page.locator('[data-test="tab-instructions"]').click();
+    const megabyte = 'x'.repeat(1024 * 1024);
+    await page.getByRole('textbox', { name: 'Avant la prise de rendez-vous' }).fill(megabyte);
+    await page.locator('[data-test="save"]').click();
+    // Errors on two tabs: the first tab with one opens, and its first wrong field takes the focus.
+    const name = page.getByRole('textbox', { name: 'Nom *' });
+    await name.waitFor();
+    expect(await name.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await page.getByText('Ce champ est obligatoire.').first().isVisible()).toBe(true);
+    await name.fill('y'.repeat(201));
+    await page.getByText('Au plus 200 caractères.').waitFor();
+    await page.locator('[data-test="tab-instructions"]').click();
+    await page.getByText('Au plus 10000 caractères.').waitFor();
+    violations.push(...(await auditScreen(page, 'motif-errors')));
+    expect(requests).toEqual([]);
+    expect(await test.sql(`SELECT 1 FROM motifs WHERE length(name) > 200`)).toHaveLength(0);
+    // Leaving the form on purpose drops what was typed: the next new motif starts empty.
+    await page.getByRole('link', { name: 'Retour aux motifs' }).click();
+    await page.locator('[data-test="new-motif"]').click();
+    expect(await page.getByRole('textbox', { name: 'Nom *' }).inputValue()).toBe('');
+  });
+
+  it('shows the server’s refusal on the field it names', async () => {
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/motifs/new`);
+    await page.getByRole('textbox', { name: 'Nom *' }).fill('Accueil social');
+    // Social is enabled in the territory; the server checks it again, then we turn it off meanwhile.
+    await choose(page, 'Service *', 'Social');
+    const territoire = await test.signIn('territoire@demo.test');
+    const services = await test.call('put', '/api/v1/territories/current/config/services', { token: territoire, body: { enabled: ['etat_civil', 'titres_identite', 'urbanisme', 'secretariat'] } });
+    expect(services.status).toBe(200);
+    await page.locator('[data-test="save"]').click();
+    await page.getByText('Ce service n’est pas activé sur le territoire.').waitFor();
+    expect(await motifCount('Accueil social')).toBe(0);
+  });
+
+  it('duplicates a motif into a new one, prefilled', async () => {
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/motifs`);
+    await page.getByRole('link', { name: 'Dupliquer Mariage — constitution du dossier' }).click();
+    await page.getByRole('heading', { name: 'Dupliquer un motif' }).waitFor();
+    const name = page.getByRole('textbox', { name: 'Nom *' });
+    expect(await name.inputValue()).toBe('Mariage — constitution du dossier (copie)');
+    await name.fill('Mariage — en visioconférence');
+    await page.getByRole('radio', { name: 'Par visioconférence' }).check();
+    await page.locator('[data-test="save"]').click();
+    await page.getByText('Motif « Mariage — en visioconférence » enregistré.').waitFor();
+    const [copy] = await test.sql(`SELECT service_id, default_duration_in_min, location_type FROM motifs WHERE name = 'Mariage — en visioconférence'`);
+    expect(copy).toEqual({ service_id: 'etat_civil', default_duration_in_min: 45, location_type: 'visio' });
+  });
+
+  it('adds a lieu in a dialog', async () => {
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/lieux`);
+    await page.locator('[data-test="new-lieu"]').click();
+    await page.getByRole('textbox', { name: 'Nom *' }).fill('Mairie annexe');
+    await page.getByRole('textbox', { name: 'Adresse *' }).fill('2 rue des Lilas, Val-Fleuri');
+    await page.getByRole('textbox', { name: 'Téléphone' }).fill('pas un numéro');
+    await page.locator('[data-test="save"]').click();
+    await page.getByText('Le format n’est pas valide.').waitFor();
+    violations.push(...(await auditScreen(page, 'lieu-dialog')));
+    await page.getByRole('textbox', { name: 'Téléphone' }).fill('01 23 45 67 10');
+    await page.locator('[data-test="save"]').click();
+    await page.getByRole('cell', { name: 'Mairie annexe', exact: true }).waitFor();
+    violations.push(...(await auditScreen(page, 'lieux')));
+    expect(await test.sql(`SELECT phone_number FROM lieux WHERE name = 'Mairie annexe'`)).toEqual([{ phone_number: '01 23 45 67 10' }]);
+  });
+
+  it('finds no serious or critical accessibility violation on these screens', () => {
+    expect(violations).toEqual([]);
+  });
+});

@@ -1,0 +1,129 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { BrowserContext, chromium, Page } from 'playwright-core';
+import { DEMO_PASSWORD } from '../../support/platform';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const UI = path.join(ROOT, 'admin-ui');
+const BUILT = path.join(UI, 'dist', 'index.html');
+export const SCREENSHOTS = path.join(ROOT, 'artifacts', 'screenshots');
+const CHROMIUM = '/usr/bin/chromium';
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(full) : fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+function builtIsCurrent(): boolean {
+  if (!fs.existsSync(BUILT)) return false;
+  const sources = Math.max(newestSource(path.join(UI, 'src')), ...['index.html', 'vite.config.mts', 'package.json'].map((f) => fs.statSync(path.join(UI, f)).mtimeMs));
+  return fs.statSync(BUILT).mtimeMs >= sources;
+}
+
+/**
+ * The tests drive the built UI: build it when missing or older than its sources (a clean
+ * clone in CI). Jest runs files in parallel: a lock makes one of them build.
+ */
+export function ensureAdminUiBuilt(): void {
+  if (builtIsCurrent()) return;
+  const lock = path.join(os.tmpdir(), 'lapin-admin-ui-build.lock');
+  execFileSync('flock', [lock, '-c', builtIsCurrentCommand()], { cwd: ROOT, stdio: 'inherit' });
+  if (!fs.existsSync(BUILT)) throw new Error('The admin UI did not build');
+}
+
+function builtIsCurrentCommand(): string {
+  // Checked again under the lock: another test file may have just built it.
+  return `node -e "process.exit(require('fs').existsSync('${BUILT}') && ${Date.now()} < require('fs').statSync('${BUILT}').mtimeMs ? 0 : 1)" || npm run build -w admin-ui`;
+}
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** Debian's chromium, headless, with a throwaway profile. */
+export async function openBrowser(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run tests/setup.sh (apt-get install chromium)`);
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'lapin-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    locale: 'fr-FR',
+    viewport: { width: 1366, height: 900 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(15_000);
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function signIn(page: Page, baseUrl: string, email: string, password = DEMO_PASSWORD): Promise<void> {
+  if (!page.url().includes('/admin/sign-in')) await page.goto(`${baseUrl}/admin/sign-in`);
+  await page.getByRole('textbox', { name: 'Adresse e-mail *' }).fill(email);
+  await page.getByRole('textbox', { name: 'Mot de passe *' }).fill(password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL((url) => !url.pathname.endsWith('/sign-in'));
+}
+
+/** Picks an option of a select (Vuetify's), from the keyboard as a keyboard user would. */
+export async function choose(page: Page, label: string, option: string): Promise<void> {
+  await page.getByRole('combobox', { name: label }).focus();
+  await page.keyboard.press('ArrowDown');
+  await page.getByRole('option', { name: option, exact: true }).click();
+}
+
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole('button', { name: /^Mon compte/ }).click();
+  await page.locator('[data-test="sign-out"]').click();
+  await page.waitForURL(/\/admin\/sign-in/);
+}
+
+const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/**
+ * Saves a screenshot of the screen (artifacts/screenshots/<name>.png) and answers axe-core's
+ * serious and critical violations on it, one readable line each.
+ */
+export async function auditScreen(page: Page, name: string): Promise<string[]> {
+  await page.waitForLoadState('networkidle');
+  // Let transitions end: a fading element is not what the user reads.
+  await page.waitForTimeout(400);
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
+  const violations = await page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } })
+      .axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+  });
+  return violations
+    .filter((violation: AxeViolation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation: AxeViolation) => `${name}: ${violation.id} (${violation.impact}) ${violation.help} — ${violation.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** Gzipped size of the JavaScript a page loaded, in bytes, as a server compressing it would send it. */
+export function gzippedSize(bodies: Buffer[]): number {
+  return bodies.reduce((total, body) => total + zlib.gzipSync(body, { level: 9 }).length, 0);
+}
