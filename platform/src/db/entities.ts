@@ -1,6 +1,6 @@
 import { Agent, AgentRole, AgentService, Invitation } from '../agents/agent.entity';
 import { ApiToken, PlatformAdmin } from '../auth/auth.entity';
-import { Rdv, RdvAgent } from '../booking/rdv.entity';
+import { Participation, Rdv, RdvAgent, RdvHold, RdvLink } from '../booking/rdv.entity';
 import { TerritoryConfig } from '../configuration/territory-config.entity';
 import { OutboxEvent } from '../events/outbox-event.entity';
 import { RecordVersion } from '../history/record-version.entity';
@@ -14,5 +14,6 @@ import { User, UserProfile } from '../usagers/user.entity';
 export const ENTITIES = [
   Territory, Organisation, Agent, AgentRole, AgentService, Invitation,
   PlatformAdmin, ApiToken, Motif, Lieu, TerritoryConfig, OutboxEvent, Rdv, RdvAgent,
+  Participation, RdvHold, RdvLink,
   User, UserProfile, RecordVersion,
 ];
