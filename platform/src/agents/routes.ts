@@ -104,7 +104,7 @@ export const agentRoutes = [
 
       // Only this territory's agents are visible here: one of them may join another organisation.
       const [existing] = input.email
-        ? await tx().query(`SELECT id FROM agents WHERE lower(email) = lower($1) AND deleted_at IS NULL`, [input.email])
+        ? await tx().query(`SELECT id, password_hash IS NOT NULL AS has_password FROM agents WHERE lower(email) = lower($1) AND deleted_at IS NULL`, [input.email])
         : [];
       let agentId: string | undefined = existing?.id;
       if (agentId) {
@@ -122,7 +122,8 @@ export const agentRoutes = [
         await replaceServices(agentId, input.service_ids);
       }
       await tx().insert(AgentRole, { territory_id: currentTerritoryId(), agent_id: agentId, organisation_id: params.org, access_level: input.access_level });
-      const invitationUrl = input.email ? await createInvitation(platform, agentId, actor.agentId) : null;
+      // An agent who already chose a password joins the organisation as they are: no link to send.
+      const invitationUrl = input.email && !existing?.has_password ? await createInvitation(platform, agentId, actor.agentId) : null;
       const json = await loadAgentJson(agentId, platform.clock.now());
       await recordEvent('agent', 'created', json, { organisationId: params.org, actorAgentId: actor.agentId });
       return { agent: json, invitation_url: invitationUrl };

@@ -3,18 +3,24 @@ import type { ApiResponse, TestPlatform } from '../../support/platform';
 /** Tables whose content a refused request must leave as it was (sessions are written by signing in). */
 const UNWATCHED_TABLES = ['migrations', 'typeorm_metadata', 'api_tokens'];
 
+const watchedTables = new WeakMap<TestPlatform, Promise<string[]>>();
+
 /**
- * Every row of every table, as row counts and digests: two equal fingerprints mean
- * nothing was written in between. `last_seen_at` moves on any authenticated call, so it is left out.
+ * Every row of every table, as row counts and order-free content hashes: two equal
+ * fingerprints mean nothing was written in between. `last_seen_at` moves on any
+ * authenticated call, so it is left out.
  */
 export async function fingerprint(test: TestPlatform): Promise<Record<string, string>> {
-  const tables = await test.sql<{ tablename: string }>(
-    `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND NOT (tablename = ANY($1)) ORDER BY tablename`,
-    [UNWATCHED_TABLES],
-  );
-  const rows = await test.sql<{ name: string; content: string }>(tables.map(({ tablename }) => `
-    SELECT '${tablename}' AS name, count(*) || ' rows ' || md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) AS content
-      FROM (SELECT to_jsonb(t) - 'last_seen_at' AS r FROM ${tablename} t) s`).join(' UNION ALL '));
+  if (!watchedTables.has(test)) {
+    watchedTables.set(test, test.sql<{ tablename: string }>(
+      `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND NOT (tablename = ANY($1)) ORDER BY tablename`,
+      [UNWATCHED_TABLES],
+    ).then((rows) => rows.map((row) => row.tablename)));
+  }
+  const tables = await watchedTables.get(test)!;
+  const rows = await test.sql<{ name: string; content: string }>(tables.map((table) => `
+    SELECT '${table}' AS name, count(*) || ' rows, ' || coalesce(sum(hashtextextended((to_jsonb(t) - 'last_seen_at')::text, 0)), 0) AS content
+      FROM ${table} t`).join(' UNION ALL '));
   return Object.fromEntries(rows.map((row) => [row.name, row.content]));
 }
 

@@ -1,0 +1,195 @@
+import { demoIds, TestPlatform } from '../../support/platform';
+import { countRows, expectProblem, fingerprint, invitationToken } from './helpers';
+
+const NEW_PASSWORD = 'un-mot-de-passe-solide';
+const INVITATION_TTL_MS = 48 * 3600 * 1000;
+
+describe('inviting, accepting and removing agents', () => {
+  let test: TestPlatform;
+  let demo: Awaited<ReturnType<typeof demoIds>>;
+  let territorial: string;
+  let mairieAdmin: string;
+  let ccasAdmin: string;
+
+  beforeAll(async () => {
+    test = await TestPlatform.start();
+    demo = await demoIds(test);
+    territorial = await test.signIn('territoire@demo.test');
+    mairieAdmin = await test.signIn('admin.mairie@demo.test');
+    ccasAdmin = await test.signIn('travailleur.social@demo.test');
+  });
+  afterAll(() => test?.stop());
+
+  const invite = (token: string, organisationId: string, body: Record<string, unknown>) =>
+    test.call('post', `/api/v1/organisations/${organisationId}/agents`, { token, body: { access_level: 'basic', service_ids: ['etat_civil'], ...body } });
+  const accept = (invitationUrl: string, password = NEW_PASSWORD) =>
+    test.call('post', `/api/v1/invitations/${invitationToken(invitationUrl)}/accept`, { body: { password } });
+
+  /** Invites into the Mairie, accepts, signs in: an agent with a session. */
+  async function newAgent(email: string, accessLevel = 'basic', organisationId = demo.mairie): Promise<{ id: string; token: string }> {
+    const invited = await invite(territorial, organisationId, { email, access_level: accessLevel });
+    expect(invited.status).toBe(201);
+    expect((await accept(invited.body.invitation_url)).status).toBe(200);
+    return { id: invited.body.agent.id, token: await test.signIn(email, NEW_PASSWORD) };
+  }
+
+  it('answers 201 with the agent and the invitation link, which sets the password and signs in', async () => {
+    const invited = await invite(mairieAdmin, demo.mairie, { email: 'Claire.Nouvelle@demo.test', first_name: 'Claire', last_name: 'Nouvelle' });
+    expect(invited.status).toBe(201);
+    expect(Object.keys(invited.body).sort()).toEqual(['agent', 'invitation_url']);
+    expect(invited.body.agent).toMatchObject({
+      email: 'Claire.Nouvelle@demo.test', first_name: 'Claire', invitation_pending: true, service_ids: ['etat_civil'],
+      roles: [{ organisation_id: demo.mairie, access_level: 'basic' }],
+    });
+    expect(invited.body.invitation_url).toMatch(new RegExp(`^${test.baseUrl}/admin/invitations/[A-Za-z0-9_-]{40,}$`));
+    // Not signed in yet: no password.
+    expect((await test.call('post', '/api/v1/auth/sign_in', { body: { email: 'claire.nouvelle@demo.test', password: NEW_PASSWORD } })).status).toBe(401);
+
+    const before = await fingerprint(test);
+    const short = await accept(invited.body.invitation_url, 'trop-court');
+    expectProblem(short, 422);
+    expect(short.body.errors.map((error: { path: string }) => error.path)).toEqual(['password']);
+    expect(await fingerprint(test)).toEqual(before);
+
+    const accepted = await accept(invited.body.invitation_url);
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.agent).toMatchObject({ id: invited.body.agent.id, invitation_pending: false });
+    const me = await test.call('get', '/api/v1/auth/me', { token: accepted.body.token });
+    expect(me.body.email).toBe('Claire.Nouvelle@demo.test');
+    expect(await test.signIn('claire.nouvelle@demo.test', NEW_PASSWORD)).toEqual(expect.any(String));
+  });
+
+  it('refuses an expired invitation (410), a used one (409) and an unknown one (404), writing nothing', async () => {
+    const expiring = await invite(mairieAdmin, demo.mairie, { email: 'en.retard@demo.test' });
+    const used = await invite(mairieAdmin, demo.mairie, { email: 'deja.venu@demo.test' });
+    expect((await accept(used.body.invitation_url)).status).toBe(200);
+
+    const before = await fingerprint(test);
+    const start = test.clock.now();
+    try {
+      test.clock.advance(INVITATION_TTL_MS + 60_000);
+      expectProblem(await accept(expiring.body.invitation_url), 410);
+    } finally {
+      test.clock.set(start);
+    }
+    const reused = await accept(used.body.invitation_url, 'un-autre-mot-de-passe');
+    expectProblem(reused, 409);
+    expectProblem(await test.call('post', `/api/v1/invitations/${'x'.repeat(43)}/accept`, { body: { password: NEW_PASSWORD } }), 404);
+    expect(await fingerprint(test)).toEqual(before);
+    // The first password still holds.
+    expect(await test.signIn('deja.venu@demo.test', NEW_PASSWORD)).toEqual(expect.any(String));
+  });
+
+  it('gives an intervenant (a name, no email) an agenda but no invitation and no way to sign in', async () => {
+    const before = await countRows(test, 'invitations', 'agents');
+    const created = await invite(ccasAdmin, demo.ccas, { name: 'Permanence notaire', access_level: 'intervenant', service_ids: ['social'] });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ invitation_url: null, agent: { email: null, last_name: 'Permanence notaire', invitation_pending: false } });
+    expect(await countRows(test, 'invitations', 'agents')).toEqual({ invitations: before.invitations, agents: before.agents + 1 });
+    const [stored] = await test.sql(`SELECT email, password_hash FROM agents WHERE id = $1`, [created.body.agent.id]);
+    expect(stored).toEqual({ email: null, password_hash: null });
+
+    const listed = await test.call('get', `/api/v1/organisations/${demo.ccas}/agents`, { token: ccasAdmin });
+    expect(listed.body.data.map((agent: { id: string }) => agent.id)).toContain(created.body.agent.id);
+
+    const withEmail = await invite(ccasAdmin, demo.ccas, { name: 'Juriste', email: 'juriste@demo.test', access_level: 'intervenant', service_ids: ['social'] });
+    expectProblem(withEmail, 422);
+    expect(withEmail.body.errors[0].path).toBe('email');
+    // Nor can an intervenant's role be turned into a login.
+    const promoted = await test.call('patch', `/api/v1/agents/${created.body.agent.id}`,
+      { token: ccasAdmin, body: { organisation_id: demo.ccas, access_level: 'basic' } });
+    expectProblem(promoted, 422);
+  });
+
+  it("refuses an email already used in another territory (409), writing nothing in either", async () => {
+    await test.createTerritory('Territoire voisin', 'admin@voisin.test');
+    const before = await fingerprint(test);
+    const taken = await invite(mairieAdmin, demo.mairie, { email: 'ADMIN@voisin.test' });
+    expectProblem(taken, 409);
+    expect(taken.body.errors).toEqual([{ path: 'email', message: 'is already used' }]);
+    expect(await fingerprint(test)).toEqual(before);
+  });
+
+  it('adds a role when an agent of the territory is invited into a second organisation', async () => {
+    const agentsBefore = await countRows(test, 'agents');
+    const added = await invite(ccasAdmin, demo.ccas, { email: 'agent.etatcivil@demo.test', service_ids: ['social'] });
+    expect(added.status).toBe(201);
+    expect(added.body.agent.id).toBe(demo.basicEtatCivil);
+    expect(added.body.invitation_url).toBeNull(); // they already have a password: nothing to accept
+    expect(added.body.agent.roles).toEqual([
+      { organisation_id: demo.mairie, access_level: 'basic' },
+      { organisation_id: demo.ccas, access_level: 'basic' },
+    ]);
+    // The agent's services are the territorial admin's to change, not the inviter's.
+    expect(added.body.agent.service_ids).toEqual(['etat_civil', 'titres_identite']);
+    expect(await countRows(test, 'agents')).toEqual(agentsBefore);
+
+    // Now a member of the CCAS, the agent sees it; its admin sees the agent.
+    const agentToken = await test.signIn('agent.etatcivil@demo.test');
+    const organisations = await test.call('get', '/api/v1/organisations', { token: agentToken });
+    expect(organisations.body.data.map((organisation: { id: string }) => organisation.id).sort()).toEqual([demo.mairie, demo.ccas].sort());
+    expect((await test.call('get', `/api/v1/agents/${demo.basicEtatCivil}`, { token: ccasAdmin })).status).toBe(200);
+
+    const again = await invite(ccasAdmin, demo.ccas, { email: 'agent.etatcivil@demo.test' });
+    expectProblem(again, 409);
+
+    // Removed from the CCAS only: still an agent of the Mairie.
+    const removed = await test.call('delete', `/api/v1/agents/${demo.basicEtatCivil}?organisation_id=${demo.ccas}`, { token: ccasAdmin });
+    expect(removed.status).toBe(204);
+    const [agent] = await test.sql(`SELECT deleted_at FROM agents WHERE id = $1`, [demo.basicEtatCivil]);
+    expect(agent.deleted_at).toBeNull();
+    expect((await test.call('get', `/api/v1/agents/${demo.basicEtatCivil}`, { token: ccasAdmin })).status).toBe(404);
+  });
+
+  it('an organisation admin cannot remove themselves (403), and nobody removes or demotes the last admin (409)', async () => {
+    const before = await fingerprint(test);
+    expectProblem(await test.call('delete', `/api/v1/agents/${demo.mairieAdmin}`, { token: mairieAdmin }), 403);
+    expect(await fingerprint(test)).toEqual(before);
+
+    const mediatheque = await test.call('post', '/api/v1/organisations', { token: territorial, body: { name: 'Médiathèque' } });
+    const onlyAdmin = await newAgent('bibliothecaire@demo.test', 'admin', mediatheque.body.id);
+    const beforeLast = await fingerprint(test);
+    expectProblem(await test.call('delete', `/api/v1/agents/${onlyAdmin.id}`, { token: territorial }), 409);
+    expectProblem(await test.call('delete', `/api/v1/agents/${onlyAdmin.id}`, { token: onlyAdmin.token }), 403);
+    expectProblem(await test.call('patch', `/api/v1/agents/${onlyAdmin.id}`,
+      { token: onlyAdmin.token, body: { organisation_id: mediatheque.body.id, access_level: 'basic' } }), 409);
+    expect(await fingerprint(test)).toEqual(beforeLast);
+
+    // With a second admin, the first may step down.
+    await newAgent('directrice@demo.test', 'admin', mediatheque.body.id);
+    const stepDown = await test.call('patch', `/api/v1/agents/${onlyAdmin.id}`,
+      { token: onlyAdmin.token, body: { organisation_id: mediatheque.body.id, access_level: 'basic' } });
+    expect(stepDown.status).toBe(200);
+    expect(stepDown.body.roles).toEqual([{ organisation_id: mediatheque.body.id, access_level: 'basic' }]);
+  });
+
+  it('removing an agent from their last organisation soft-deletes them; their email may be invited again', async () => {
+    const leaving = await newAgent('depart@demo.test');
+    expect((await test.call('delete', `/api/v1/agents/${leaving.id}`, { token: mairieAdmin })).status).toBe(204);
+
+    const [stored] = await test.sql(`SELECT deleted_at FROM agents WHERE id = $1`, [leaving.id]);
+    expect(stored.deleted_at).not.toBeNull();
+    expect((await test.call('get', '/api/v1/auth/me', { token: leaving.token })).status).toBe(401);
+    expect((await test.call('post', '/api/v1/auth/sign_in', { body: { email: 'depart@demo.test', password: NEW_PASSWORD } })).status).toBe(401);
+    expect((await test.call('get', `/api/v1/agents/${leaving.id}`, { token: mairieAdmin })).status).toBe(404);
+
+    const back = await invite(mairieAdmin, demo.mairie, { email: 'depart@demo.test' });
+    expect(back.status).toBe(201);
+    expect(back.body.agent.id).not.toBe(leaving.id);
+    expect(back.body.agent.invitation_pending).toBe(true);
+  });
+
+  it("only territorial admins change an agent's services", async () => {
+    const before = await fingerprint(test);
+    const refused = await test.call('patch', `/api/v1/agents/${demo.basicUrbanisme}`, { token: mairieAdmin, body: { service_ids: ['etat_civil'] } });
+    expectProblem(refused, 403);
+    expect(await fingerprint(test)).toEqual(before);
+
+    const changed = await test.call('patch', `/api/v1/agents/${demo.basicUrbanisme}`, { token: territorial, body: { service_ids: ['etat_civil', 'urbanisme'] } });
+    expect(changed.status).toBe(200);
+    expect(changed.body.service_ids).toEqual(['etat_civil', 'urbanisme']);
+    const notEnabled = await test.call('patch', `/api/v1/agents/${demo.basicUrbanisme}`, { token: territorial, body: { service_ids: ['urbanisme', 'culture'] } });
+    expectProblem(notEnabled, 422);
+    expect(notEnabled.body.errors).toEqual([{ path: 'service_ids.1', message: 'is not a service enabled in this territory' }]);
+  });
+});
