@@ -1,6 +1,6 @@
 import { audienceQuery } from '../composables/audience';
 import { api } from './client';
-import type { BookingRequest, ConfirmedRdv, CreneauxBody, NextAvailability, PendingRdv, PublicOrganisation, RdvRecap, BookingForms } from './types';
+import type { BookingRequest, ConfirmedRdv, CreneauxBody, NextAvailability, PendingRdv, PublicOrganisation, RdvRecap, FormDescription } from './types';
 
 const organisationPath = (slug: string) => `/api/public/organisations/${encodeURIComponent(slug)}`;
 const rdvPath = (tokenOrId: string) => `/api/public/rdvs/${encodeURIComponent(tokenOrId)}`;
@@ -26,10 +26,11 @@ export const publicApi = {
     api.get<CreneauxBody>(`${organisationPath(slug)}/creneaux`, { ...query, ...audienceQuery(audience) }),
   nextAvailability: (slug: string, audience: Audience, query: SlotQuery) =>
     api.get<NextAvailability>(`${organisationPath(slug)}/next_availability`, { ...query, ...audienceQuery(audience) }),
-  bookingForms: (slug: string) => api.get<BookingForms>(`${organisationPath(slug)}/forms/booking`),
+  /** The territory's usager form as the public portal shows it. */
+  userForm: (slug: string) => api.get<FormDescription>(`${organisationPath(slug)}/forms/user`),
 
   book: (body: BookingRequest, idempotencyKey: string) => api.post<PendingRdv>('/api/public/rdvs', body, { idempotencyKey }),
-  confirm: (id: string, code: string) => api.post<ConfirmedRdv>(`${rdvPath(id)}/confirm`, { code }),
+  confirm: (id: string, code: string, idempotencyKey: string) => api.post<ConfirmedRdv>(`${rdvPath(id)}/confirm`, { code }, { idempotencyKey }),
 
   recap: (token: string, lastNamePrefix: string) => api.get<RdvRecap>(rdvPath(token), { last_name_prefix: lastNamePrefix }),
   cancel: (token: string, lastNamePrefix: string) => api.post<RdvRecap>(`${rdvPath(token)}/cancel`, { last_name_prefix: lastNamePrefix }),

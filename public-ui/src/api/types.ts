@@ -42,7 +42,7 @@ export interface PublicOrganisation {
 export interface Creneau {
   starts_at: string;
   ends_at: string;
-  lieu_id: string | null;
+  lieu_id: string;
   motif_id: string;
 }
 
@@ -54,44 +54,38 @@ export interface NextAvailability {
   starts_at: string | null;
 }
 
-export interface Prescripteur {
-  first_name: string;
-  last_name: string;
-  email: string;
-  phone_number: string | null;
-}
-
 export interface BookingRequest {
   motif_id: string;
-  lieu_id: string | null;
+  lieu_id: string;
   starts_at: string;
   user: Record<string, unknown>;
   prescripteur?: Record<string, unknown>;
 }
 
-/** A pending rdv: the slot is held until `expires_at` while the email code is awaited. */
+/** A pending booking: the slot is held until `expires_at` while the code sent by email is awaited. */
 export interface PendingRdv {
   id: string;
-  status: string;
-  expires_at?: string;
-  /** Where the code went, masked or not. */
-  code_sent_to?: string;
-  manage_url?: string;
+  status: 'pending';
+  expires_at: string;
+  /** The address the code went to, masked (`c*****@exemple.fr`). */
+  code_sent_to: string;
 }
 
+/** Why the usager may not cancel or move the rdv online. */
+export type RefusalReason = 'already_cancelled' | 'not_cancellable_online' | 'not_movable_online' | 'booked_by_agent' | 'too_late';
+
+/** The rdv as its usager sees it (self-service page, confirmation). */
 export interface RdvRecap {
   id: string;
   status: string;
   starts_at: string;
   ends_at: string;
-  duration_in_min?: number;
+  duration_in_min: number;
   motif: {
     id: string;
     name: string;
     location_type: LocationType;
     instruction_for_rdv: string | null;
-    rdvs_editable_by_user?: boolean;
-    rdvs_cancellable_by_user?: boolean;
   };
   lieu: PublicLieu | null;
   organisation: {
@@ -99,29 +93,21 @@ export interface RdvRecap {
     name: string;
     phone_number: string | null;
     email: string | null;
-    website?: string | null;
-    opening_hours?: string | null;
+    website: string | null;
+    opening_hours: string | null;
   };
-  /** Whether the usager may still cancel or move it, and why not. */
-  cancellable?: boolean;
-  cancel_refusal_reason?: string | null;
-  movable?: boolean;
-  move_refusal_reason?: string | null;
-  manage_url?: string;
-  ics_url?: string | null;
+  cancellable: boolean;
+  cancel_refusal_reason: RefusalReason | null;
+  cancellable_until: string;
+  movable: boolean;
+  move_refusal_reason: RefusalReason | null;
 }
 
-/** What confirming the code answers: the rdv, now booked. */
+/** What confirming the code answers: the rdv, now booked, and its self-service link. */
 export type ConfirmedRdv = RdvRecap & { manage_url: string };
 
 /** A form the platform describes: JSON Schema (2020-12) and JSON Forms UI schema. */
 export interface FormDescription {
   schema: Record<string, any>;
   ui_schema?: Record<string, any>;
-}
-
-/** What a public booking asks: the territory's usager form for the public, and the prescripteur's identity. */
-export interface BookingForms {
-  user: FormDescription;
-  prescripteur: FormDescription;
 }

@@ -27,16 +27,29 @@ export function validationMessage(error: ErrorObject): string {
 
 /**
  * The platform speaks English; the sentences an usager may meet are said in French
- * here (by the platform's exact text), others are shown as they come.
+ * here (by the platform's exact text, or its start when it ends with a number),
+ * others are shown as they come.
  */
-const SERVER_MESSAGES: Record<string, string> = {
-  'is required': 'validation.required',
-  'is not a valid email address': 'validation.format.email',
-  'is not a valid phone number': 'validation.format.phone',
-};
+const SERVER_MESSAGES: [RegExp, string][] = [
+  [/^is required$/, 'validation.required'],
+  [/^is required: the booking is confirmed by a code/, 'server.emailForCode'],
+  [/^is not a valid phone number$/, 'validation.format.phone'],
+  [/^needs a phone number: the agent calls/, 'server.phoneForCall'],
+  [/^needs an email or a mobile number/, 'server.contactForVisio'],
+  [/^Too many wrong attempts/, 'server.tooManyAttempts'],
+  [/^This booking was already confirmed/, 'server.alreadyConfirmed'],
+  [/^This booking expired/, 'server.holdExpired'],
+  [/^This link has expired/, 'manage.over'],
+  [/^This rdv is already cancelled$/, 'manage.cancelRefusal.already_cancelled'],
+  [/^This rdv cannot be cancelled online/, 'manage.cancelRefusal.not_cancellable_online'],
+  [/^This rdv cannot be moved online/, 'manage.moveRefusal.not_movable_online'],
+  [/^An rdv booked by an agent is moved by the organisation/, 'manage.moveRefusal.booked_by_agent'],
+  [/^It is too late to do this online/, 'server.tooLate'],
+  [/^is not a créneau of this motif/, 'server.notACreneau'],
+];
 
 export function serverText(message: string | undefined): string {
   if (!message) return '';
-  const key = SERVER_MESSAGES[message];
-  return key ? t(key) : message;
+  const known = SERVER_MESSAGES.find(([pattern]) => pattern.test(message));
+  return known ? t(known[1]) : message;
 }

@@ -86,6 +86,8 @@ export const useBookingStore = defineStore('booking', () => {
   }
 
   function confirm(rdv: ConfirmedRdv): void {
+    // From the email's link, the store may know nothing else of this booking.
+    slug.value = rdv.organisation.slug;
     confirmed.value = rdv;
     hold.value = null;
     creneau.value = null;
