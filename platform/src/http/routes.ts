@@ -6,6 +6,7 @@ import { lieuRoutes } from '../lieux/routes';
 import { motifRoutes } from '../motifs/routes';
 import { organisationRoutes } from '../organisations/routes';
 import { serviceRoutes } from '../services/routes';
+import { tenancyRoutes } from '../tenancy/routes';
 import { territoryRoutes } from '../territories/routes';
 import { userRoutes } from '../usagers/routes';
 import type { RouteDefinition } from './route';
@@ -14,6 +15,7 @@ import type { RouteDefinition } from './route';
 export const API_ROUTES: RouteDefinition[] = [
   ...authRoutes,
   ...territoryRoutes,
+  ...tenancyRoutes,
   ...configurationRoutes,
   ...formRoutes,
   ...serviceRoutes,

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { IANAZone } from 'luxon';
 import { IsNull } from 'typeorm';
-import { AccessLevel, Agent, AgentRole, AgentService } from '../agents/agent.entity';
+import { Agent, AgentRole, AgentService } from '../agents/agent.entity';
 import { randomCalendarUid } from '../agents/agents';
 import { hashPassword } from '../auth/secrets';
 import { ConfigStore } from '../configuration/store';
@@ -11,18 +11,9 @@ import { Lieu, LIEU_DEFAULTS } from '../lieux/lieu.entity';
 import { Motif, MOTIF_DEFAULTS } from '../motifs/motif.entity';
 import { Organisation } from '../organisations/organisation.entity';
 import type { Platform } from '../platform';
+import { enabledServices } from '../services/routes';
 import { Territory } from '../territories/territory.entity';
-
-interface AgentFile {
-  email?: string;
-  first_name?: string;
-  last_name?: string;
-  name?: string;
-  password?: string;
-  territorial_admin?: boolean;
-  service_ids: string[];
-  roles: Record<string, AccessLevel>;
-}
+import { readTenantFolder, TenantFiles } from './files';
 
 export interface ApplyReport {
   territoryId: string;
@@ -30,125 +21,155 @@ export interface ApplyReport {
   updated: number;
 }
 
-function readJson(platform: Platform, file: string, schemaId: string): any {
-  let value: unknown;
-  try {
-    value = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new AppError('malformed', `${file}: ${(error as Error).message}`);
-  }
-  try {
-    return platform.schemas.validate(schemaId, value);
-  } catch (error) {
-    if (error instanceof AppError) throw new AppError(error.kind, `${file}: ${error.message}`, error.errors);
-    throw error;
-  }
-}
-
-function differs(record: Record<string, unknown>, wanted: Record<string, unknown>): boolean {
-  return Object.entries(wanted).some(([key, value]) => JSON.stringify(record[key] ?? null) !== JSON.stringify(value ?? null));
+/** Whether a stored record differs from the file on the fields the file gives (absent and null are alike). */
+function differs(record: object, wanted: Record<string, unknown>): boolean {
+  return Object.entries(wanted).some(([key, value]) => !isDeepStrictEqual((record as Record<string, unknown>)[key] ?? null, value ?? null));
 }
 
 /**
- * Applies a tenant folder (tenants/<name>/): creates what is missing, updates what
- * differs, leaves the rest. Applying the same folder twice changes nothing.
+ * Applies a tenant folder (tenants/<name>/, see tenants/README.md): creates what
+ * is missing, updates what differs, leaves the rest. Applying the same folder
+ * twice changes nothing.
  */
 export async function applyTenant(platform: Platform, dir: string): Promise<ApplyReport> {
-  const territoryFile = readJson(platform, path.join(dir, 'territory.json'), 'tenant/territory.json') as { name: string; timezone?: string };
-  const report = { territoryId: '', created: 0, updated: 0 };
+  return applyTenantFiles(platform, readTenantFolder(platform.schemas, dir));
+}
+
+/**
+ * Applies checked tenant files. Records are matched by their natural keys
+ * (territory name, organisation slug, lieu and motif name in their organisation,
+ * agent email or intervenant name); what the files leave out is left as is.
+ * Everything inside the territory is applied in one transaction; a territory
+ * created for a refused folder is removed again.
+ */
+export async function applyTenantFiles(platform: Platform, files: TenantFiles): Promise<ApplyReport> {
+  const timezone = files.territory.timezone ?? 'Europe/Paris';
+  if (!IANAZone.isValidZone(timezone)) throw AppError.invalidField('timezone', `territory.json: ${timezone.slice(0, 64)} is not a known time zone`);
+  const report: ApplyReport = { territoryId: '', created: 0, updated: 0 };
+  let createdTerritory = false;
 
   report.territoryId = await platform.db.system(async () => {
-    const existing = await tx().findOneBy(Territory, { name: territoryFile.name });
-    if (existing) return existing.id;
+    const existing = await tx().findOneBy(Territory, { name: files.territory.name });
+    await refuseOtherTerritoriesKeys(files, existing?.id ?? null);
+    if (existing) {
+      if (existing.timezone !== timezone) {
+        await tx().update(Territory, { id: existing.id }, { timezone, updated_at: () => 'now()' });
+        report.updated++;
+      }
+      return existing.id;
+    }
+    createdTerritory = true;
     report.created++;
-    return (await tx().save(tx().create(Territory, { name: territoryFile.name, timezone: territoryFile.timezone ?? 'Europe/Paris' }))).id;
+    return (await tx().save(tx().create(Territory, { name: files.territory.name, timezone }))).id;
   });
 
-  await platform.db.tenant(report.territoryId, async () => {
-    const store = new ConfigStore(platform.schemas);
-    const configDir = path.join(dir, 'config');
-    for (const file of fs.existsSync(configDir) ? fs.readdirSync(configDir).sort() : []) {
-      const key = file.replace(/\.json$/, '');
-      const document = JSON.parse(fs.readFileSync(path.join(configDir, file), 'utf8'));
-      const current = await store.current(key);
-      if (current.version === 0 || differs(current.document, document) || differs(document, current.document)) {
-        await store.write(key, document, null);
-        report.updated++;
-      }
-    }
+  try {
+    await platform.db.tenant(report.territoryId, () => applyInsideTerritory(platform, files, report));
+  } catch (error) {
+    if (createdTerritory) await platform.db.system(() => tx().delete(Territory, { id: report.territoryId }));
+    throw error;
+  }
+  return report;
+}
 
-    const organisationIds = new Map<string, string>();
-    const organisationsDir = path.join(dir, 'organisations');
-    for (const slug of fs.existsSync(organisationsDir) ? fs.readdirSync(organisationsDir).sort() : []) {
-      const folder = path.join(organisationsDir, slug);
-      const fields = readJson(platform, path.join(folder, 'organisation.json'), 'api/organisation.json');
-      let organisation = await tx().findOneBy(Organisation, { slug });
-      if (!organisation) {
-        organisation = await tx().save(tx().create(Organisation, { ...fields, slug, territory_id: currentTerritoryId() }));
-        report.created++;
-      } else if (differs(organisation as never, fields)) {
-        await tx().update(Organisation, { id: organisation.id }, fields);
-        report.updated++;
-      }
-      organisationIds.set(slug, organisation.id);
-      for (const [entity, file, schema] of [[Lieu, 'lieux.json', 'tenant/lieux.json'], [Motif, 'motifs.json', 'tenant/motifs.json']] as const) {
-        if (!fs.existsSync(path.join(folder, file))) continue;
-        for (const wanted of readJson(platform, path.join(folder, file), schema) as Record<string, unknown>[]) {
-          const where = { organisation_id: organisation.id, name: wanted.name as string, deleted_at: IsNull() };
-          const found = await tx().findOneBy(entity as typeof Lieu, where);
-          if (!found) {
-            const repository = tx().getRepository(entity as typeof Lieu);
-            await repository.save(repository.create({ ...(entity === Motif ? MOTIF_DEFAULTS : LIEU_DEFAULTS), ...wanted, territory_id: currentTerritoryId(), organisation_id: organisation.id } as never));
-            report.created++;
-          } else if (differs(found as never, wanted)) {
-            await tx().update(entity as typeof Lieu, { id: found.id }, wanted as never);
-            report.updated++;
-          }
-        }
-      }
-    }
+/** Slugs and agent emails are unique across territories: another territory's are refused before anything is written. */
+async function refuseOtherTerritoriesKeys(files: TenantFiles, territoryId: string | null): Promise<void> {
+  const slugs = Object.keys(files.organisations);
+  for (const slug of slugs) {
+    const [taken] = await tx().query(`SELECT 1 FROM organisations WHERE slug = $1 AND territory_id IS DISTINCT FROM $2`, [slug, territoryId]);
+    if (taken) throw AppError.conflict(`organisations/${slug}: this slug belongs to an organisation of another territory`);
+  }
+  for (const agent of files.agents) {
+    if (!agent.email) continue;
+    const [taken] = await tx().query(
+      `SELECT 1 FROM agents WHERE lower(email) = lower($1) AND deleted_at IS NULL AND territory_id IS DISTINCT FROM $2`, [agent.email, territoryId]);
+    if (taken) throw AppError.conflict(`agents.json: ${agent.email} belongs to an agent of another territory`);
+  }
+}
 
-    const agentsFile = path.join(dir, 'agents.json');
-    const agents = fs.existsSync(agentsFile) ? (readJson(platform, agentsFile, 'tenant/agents.json') as AgentFile[]) : [];
-    for (const wanted of agents) {
-      const lastName = wanted.last_name ?? wanted.name ?? null;
-      let agent = wanted.email
-        ? await tx().findOneBy(Agent, { email: wanted.email, deleted_at: IsNull() })
-        : await tx().findOneBy(Agent, { email: IsNull(), last_name: lastName ?? '', deleted_at: IsNull() });
-      if (!agent) {
-        agent = await tx().save(tx().create(Agent, {
-          territory_id: currentTerritoryId(),
-          email: wanted.email ?? null,
-          first_name: wanted.first_name ?? null,
-          last_name: lastName,
-          territorial_admin: wanted.territorial_admin ?? false,
-          password_hash: wanted.password ? await hashPassword(wanted.password) : null,
-          calendar_uid: randomCalendarUid(),
-        }));
-        report.created++;
-      } else if (agent.territorial_admin !== (wanted.territorial_admin ?? false)) {
-        await tx().update(Agent, { id: agent.id }, { territorial_admin: wanted.territorial_admin ?? false });
-        report.updated++;
-      }
-      const services = (await tx().findBy(AgentService, { agent_id: agent.id })).map((s) => s.service_slug).sort();
-      if (JSON.stringify(services) !== JSON.stringify([...wanted.service_ids].sort())) {
-        await tx().delete(AgentService, { agent_id: agent.id });
-        await tx().insert(AgentService, wanted.service_ids.map((service_slug) => ({ territory_id: currentTerritoryId(), agent_id: agent!.id, service_slug })));
-        report.updated++;
-      }
-      for (const [slug, level] of Object.entries(wanted.roles)) {
-        const organisationId = organisationIds.get(slug);
-        if (!organisationId) throw AppError.invalidField(`agents.roles.${slug}`, `names no organisation folder of ${dir}`);
-        const role = await tx().findOneBy(AgentRole, { agent_id: agent.id, organisation_id: organisationId });
-        if (!role) {
-          await tx().insert(AgentRole, { territory_id: currentTerritoryId(), agent_id: agent.id, organisation_id: organisationId, access_level: level });
+async function applyInsideTerritory(platform: Platform, files: TenantFiles, report: ApplyReport): Promise<void> {
+  const store = new ConfigStore(platform.schemas);
+  for (const [key, document] of Object.entries(files.config).sort(([a], [b]) => a.localeCompare(b))) {
+    const current = await store.current(key);
+    if (current.version > 0 && isDeepStrictEqual(current.document, document)) continue;
+    try {
+      await store.write(key, document, null);
+    } catch (error) {
+      throw error instanceof AppError ? new AppError(error.kind, `config/${key}.json: ${error.message}`, error.errors) : error;
+    }
+    report.updated++;
+  }
+  const enabled = await enabledServices(store);
+  const refuseDisabled = (file: string, path: string, service: string) => {
+    if (!enabled.includes(service)) throw AppError.invalidField(path, `${file}: ${service} is not a service enabled in config/services.json`);
+  };
+
+  const organisationIds = new Map<string, string>();
+  for (const [slug, folder] of Object.entries(files.organisations)) {
+    let organisation = await tx().findOneBy(Organisation, { slug });
+    if (!organisation) {
+      organisation = await tx().save(tx().create(Organisation, { ...folder.organisation, slug, territory_id: currentTerritoryId() }));
+      report.created++;
+    } else if (differs(organisation, folder.organisation)) {
+      await tx().update(Organisation, { id: organisation.id }, { ...folder.organisation, updated_at: () => 'now()' });
+      report.updated++;
+    }
+    organisationIds.set(slug, organisation.id);
+    (folder.motifs ?? []).forEach((motif, index) => refuseDisabled(`organisations/${slug}/motifs.json`, `${index}.service_id`, motif.service_id as string));
+    for (const [entity, records, defaults] of [[Lieu, folder.lieux, LIEU_DEFAULTS], [Motif, folder.motifs, MOTIF_DEFAULTS]] as const) {
+      const repository = tx().getRepository<Lieu | Motif>(entity);
+      for (const wanted of records ?? []) {
+        const found = await repository.findOneBy({ organisation_id: organisation.id, name: wanted.name as string, deleted_at: IsNull() });
+        if (!found) {
+          await repository.save(repository.create({ ...defaults, ...wanted, territory_id: currentTerritoryId(), organisation_id: organisation.id }));
           report.created++;
-        } else if (role.access_level !== level) {
-          await tx().update(AgentRole, { id: role.id }, { access_level: level });
+        } else if (differs(found, wanted)) {
+          await repository.update({ id: found.id }, { ...wanted, updated_at: platform.clock.now() });
           report.updated++;
         }
       }
     }
-  });
-  return report;
+  }
+
+  for (const [index, wanted] of files.agents.entries()) {
+    wanted.service_ids.forEach((service, serviceIndex) => refuseDisabled('agents.json', `${index}.service_ids.${serviceIndex}`, service));
+    const names = { first_name: wanted.first_name ?? null, last_name: wanted.last_name ?? wanted.name ?? null };
+    let agent = wanted.email
+      ? await tx().createQueryBuilder(Agent, 'a').where('lower(a.email) = lower(:email) AND a.deleted_at IS NULL', { email: wanted.email }).getOne()
+      : await tx().findOneBy(Agent, { email: IsNull(), last_name: names.last_name ?? '', deleted_at: IsNull() });
+    if (!agent) {
+      agent = await tx().save(tx().create(Agent, {
+        territory_id: currentTerritoryId(),
+        email: wanted.email ?? null,
+        ...names,
+        territorial_admin: wanted.territorial_admin ?? false,
+        password_hash: wanted.password ? await hashPassword(wanted.password) : null,
+        calendar_uid: randomCalendarUid(),
+      }));
+      report.created++;
+    } else if (differs(agent, { ...names, territorial_admin: wanted.territorial_admin ?? false })) {
+      await tx().update(Agent, { id: agent.id }, { ...names, territorial_admin: wanted.territorial_admin ?? false, updated_at: () => 'now()' });
+      report.updated++;
+    }
+    const agentId = agent.id;
+    const services = (await tx().findBy(AgentService, { agent_id: agentId })).map((s) => s.service_slug).sort();
+    if (!isDeepStrictEqual(services, [...wanted.service_ids].sort())) {
+      await tx().delete(AgentService, { agent_id: agentId });
+      if (wanted.service_ids.length) {
+        await tx().insert(AgentService, wanted.service_ids.map((service_slug) => ({ territory_id: currentTerritoryId(), agent_id: agentId, service_slug })));
+      }
+      report.updated++;
+    }
+    for (const [slug, level] of Object.entries(wanted.roles)) {
+      const organisationId = organisationIds.get(slug)!;
+      const role = await tx().findOneBy(AgentRole, { agent_id: agentId, organisation_id: organisationId });
+      if (!role) {
+        await tx().insert(AgentRole, { territory_id: currentTerritoryId(), agent_id: agentId, organisation_id: organisationId, access_level: level });
+        report.created++;
+      } else if (role.access_level !== level) {
+        await tx().update(AgentRole, { id: role.id }, { access_level: level });
+        report.updated++;
+      }
+    }
+  }
 }
