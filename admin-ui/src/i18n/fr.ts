@@ -69,6 +69,7 @@ export const fr = {
     enum: 'Choisissez une valeur de la liste.',
     invalid: 'Cette valeur n’est pas valide.',
     unknownField: 'Ce champ n’est pas attendu.',
+    phone: 'Ce numéro de téléphone n’est pas valide.',
     alreadyUsed: 'Déjà utilisé.',
     alreadyMember: 'Cet agent fait déjà partie de l’organisation.',
     serviceNotEnabled: 'Ce service n’est pas activé sur le territoire.',

@@ -49,6 +49,7 @@ const SERVER_MESSAGES: Record<string, string> = {
   'is already a member': 'validation.alreadyMember',
   'is not a service enabled in this territory': 'validation.serviceNotEnabled',
   'must not be shorter than the minimum delay': 'validation.maxDelayBelowMin',
+  'is not a valid phone number': 'validation.phone',
   'Wrong email or password': 'errors.wrongCredentials',
   'An organisation keeps at least one admin': 'errors.lastAdmin',
   'You cannot remove yourself': 'errors.removeYourself',

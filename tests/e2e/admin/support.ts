@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../support/platform';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -80,9 +80,9 @@ export async function signIn(page: Page, baseUrl: string, email: string, passwor
   await page.waitForURL((url) => !url.pathname.endsWith('/sign-in'));
 }
 
-/** Picks an option of a select (Vuetify's), from the keyboard as a keyboard user would. */
-export async function choose(page: Page, label: string, option: string): Promise<void> {
-  await page.getByRole('combobox', { name: label }).focus();
+/** Picks an option of a select (Vuetify's), named by its label or a locator, from the keyboard as a keyboard user would. */
+export async function choose(page: Page, select: string | Locator, option: string): Promise<void> {
+  await (typeof select === 'string' ? page.getByRole('combobox', { name: select }) : select).focus();
   await page.keyboard.press('ArrowDown');
   await page.getByRole('option', { name: option, exact: true }).click();
 }
