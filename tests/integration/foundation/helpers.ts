@@ -1,16 +1,21 @@
-import type { ApiResponse, TestPlatform } from '../../support/platform';
+import type { ApiResponse } from '../../support/platform';
+
+/** Whatever runs SQL as the owner: a TestPlatform, or a platform built by hand. */
+export interface SqlRunner {
+  sql<T = any>(query: string, parameters?: unknown[]): Promise<T[]>;
+}
 
 /** Tables whose content a refused request must leave as it was (sessions are written by signing in). */
 const UNWATCHED_TABLES = ['migrations', 'typeorm_metadata', 'api_tokens'];
 
-const watchedTables = new WeakMap<TestPlatform, Promise<string[]>>();
+const watchedTables = new WeakMap<SqlRunner, Promise<string[]>>();
 
 /**
  * Every row of every table, as row counts and order-free content hashes: two equal
  * fingerprints mean nothing was written in between. `last_seen_at` moves on any
  * authenticated call, so it is left out.
  */
-export async function fingerprint(test: TestPlatform): Promise<Record<string, string>> {
+export async function fingerprint(test: SqlRunner): Promise<Record<string, string>> {
   if (!watchedTables.has(test)) {
     watchedTables.set(test, test.sql<{ tablename: string }>(
       `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND NOT (tablename = ANY($1)) ORDER BY tablename`,
@@ -25,7 +30,7 @@ export async function fingerprint(test: TestPlatform): Promise<Record<string, st
 }
 
 /** Row counts of some tables, for assertions that name what changed. */
-export async function countRows(test: TestPlatform, ...tables: string[]): Promise<Record<string, number>> {
+export async function countRows(test: SqlRunner, ...tables: string[]): Promise<Record<string, number>> {
   const rows = await test.sql<{ name: string; count: number }>(
     tables.map((table) => `SELECT '${table}' AS name, count(*)::int AS count FROM ${table}`).join(' UNION ALL '));
   return Object.fromEntries(rows.map((row) => [row.name, row.count]));

@@ -116,6 +116,7 @@ describe('what each access level sees', () => {
     expect(await ids('admin.mairie@demo.test', `/organisations/${demo.mairie}/agents`))
       .toEqual([demo.territorialAdmin, demo.mairieAdmin, demo.basicEtatCivil, demo.basicUrbanisme, demo.secretariat].sort());
     expect(await ids('admin.mairie@demo.test', '/organisations')).toEqual([demo.mairie]);
+    expect(await ids('travailleur.social@demo.test', '/organisations')).toEqual([demo.ccas]);
     const token = await test.signIn('admin.mairie@demo.test');
     for (const path of [`/agents/${demo.ccasAdmin}`, `/agents/${demo.intervenant}`, `/organisations/${demo.ccas}`, `/organisations/${demo.ccas}/motifs`]) {
       expect({ path, status: (await test.call('get', `/api/v1${path}`, { token })).status }).toEqual({ path, status: 404 });

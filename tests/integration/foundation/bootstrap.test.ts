@@ -1,0 +1,106 @@
+import type { AddressInfo } from 'node:net';
+import { bootstrap, DEMO_OPERATOR, DEMO_TENANT_DIR } from '../../../platform/src/bootstrap';
+import { ManualClock } from '../../../platform/src/clock';
+import { PlatformConfig, readConfig } from '../../../platform/src/config';
+import { Database, tx } from '../../../platform/src/db/database';
+import { createApp } from '../../../platform/src/http/app';
+import { SchemaRegistry } from '../../../platform/src/http/schemas';
+import type { Platform } from '../../../platform/src/platform';
+import { applyTenant } from '../../../platform/src/tenancy/apply';
+import { createTestDatabase, TestDatabase } from '../../support/database';
+import { countRows, fingerprint } from './helpers';
+
+const TABLES = ['platform_admins', 'territories', 'organisations', 'agents', 'agent_roles', 'agent_services', 'motifs', 'lieux', 'territory_configs'];
+
+/** A platform on a fresh, empty database (migrated, nothing seeded), as tests/support/platform.ts builds it. */
+class EmptyPlatform {
+  private constructor(readonly platform: Platform, private readonly database: TestDatabase) {}
+
+  static async open(config: Partial<PlatformConfig>): Promise<EmptyPlatform> {
+    const database = await createTestDatabase();
+    const db = await Database.open({ url: database.url, embeddedDataDir: 'memory://' });
+    const platform: Platform = { config: { ...readConfig({}), ...config }, db, clock: new ManualClock(new Date()), schemas: new SchemaRegistry() };
+    return new EmptyPlatform(platform, database);
+  }
+
+  async close(): Promise<void> {
+    await this.platform.db.close();
+    await this.database.drop();
+  }
+
+  async sql<T = any>(query: string, parameters: unknown[] = []): Promise<T[]> {
+    return this.platform.db.system(() => tx().query(query, parameters));
+  }
+
+  async adminEmails(): Promise<string[]> {
+    return (await this.sql<{ email: string }>(`SELECT email FROM platform_admins ORDER BY email`)).map((row) => row.email);
+  }
+
+  /** Signs in over HTTP, as the operator would after `npm start`. */
+  async signIn(email: string, password: string): Promise<{ status: number; body: any }> {
+    const server = createApp(this.platform).listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const response = await fetch(`http://127.0.0.1:${port}/api/v1/auth/sign_in`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }),
+      });
+      return { status: response.status, body: await response.json() };
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+}
+
+describe('first-run bootstrap', () => {
+  describe('with ADMIN_EMAIL, ADMIN_PASSWORD and SEED_DEMO=false', () => {
+    let empty: EmptyPlatform;
+    beforeAll(async () => {
+      empty = await EmptyPlatform.open({ adminEmail: 'ops@lapin.test', adminPassword: 'un-mot-de-passe-operateur', seedDemo: false });
+    });
+    afterAll(() => empty?.close());
+
+    it('creates that platform admin and no territory', async () => {
+      expect(await countRows(empty, ...TABLES)).toMatchObject({ platform_admins: 0, territories: 0 });
+      expect(await bootstrap(empty.platform)).toEqual({ adminEmail: 'ops@lapin.test', seededDemo: false });
+      expect(await empty.adminEmails()).toEqual(['ops@lapin.test']);
+      expect(await countRows(empty, ...TABLES)).toMatchObject({ platform_admins: 1, territories: 0, organisations: 0, agents: 0, territory_configs: 0 });
+
+      const signedIn = await empty.signIn('ops@lapin.test', 'un-mot-de-passe-operateur');
+      expect(signedIn.status).toBe(200);
+      expect(signedIn.body.agent).toMatchObject({ email: 'ops@lapin.test', platform_admin: true });
+      expect((await empty.signIn(DEMO_OPERATOR.email, DEMO_OPERATOR.password)).status).toBe(401);
+    });
+
+    it('does nothing on a database that is no longer empty', async () => {
+      const before = await countRows(empty, ...TABLES);
+      empty.platform.config = { ...empty.platform.config, adminEmail: 'autre@lapin.test', seedDemo: true };
+      expect(await bootstrap(empty.platform)).toEqual({ seededDemo: false });
+      expect(await empty.adminEmails()).toEqual(['ops@lapin.test']);
+      expect(await countRows(empty, ...TABLES)).toEqual(before);
+    });
+  });
+
+  describe('with the defaults (demo tenant, no ADMIN_EMAIL)', () => {
+    let empty: EmptyPlatform;
+    beforeAll(async () => {
+      empty = await EmptyPlatform.open({});
+    });
+    afterAll(() => empty?.close());
+
+    it('creates the demo operator and the demo tenant', async () => {
+      expect(await bootstrap(empty.platform)).toEqual({ adminEmail: DEMO_OPERATOR.email, seededDemo: true });
+      expect(await countRows(empty, ...TABLES)).toMatchObject({ platform_admins: 1, territories: 1, organisations: 2, agents: 7 });
+      expect((await empty.signIn('territoire@demo.test', DEMO_OPERATOR.password)).status).toBe(200);
+    });
+
+    it('applying the demo tenant again creates and updates nothing', async () => {
+      const counts = await countRows(empty, ...TABLES);
+      const rows = await fingerprint(empty);
+      const report = await applyTenant(empty.platform, DEMO_TENANT_DIR);
+      expect({ created: report.created, updated: report.updated }).toEqual({ created: 0, updated: 0 });
+      expect(await countRows(empty, ...TABLES)).toEqual(counts);
+      expect(await fingerprint(empty)).toEqual(rows);
+    });
+  });
+});
