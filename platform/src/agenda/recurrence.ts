@@ -347,6 +347,22 @@ export function expandOccurrences(definition: AgendaDefinition, timeZone: string
   return occurrences;
 }
 
+/**
+ * The last local day an occurrence covers (`YYYY-MM-DD`), or null for a series
+ * with no end: no occurrence reaches a later day. A COUNT series is counted out
+ * (at most 1000 occurrences); `until` and UNTIL bound the others.
+ */
+export function seriesEndDay(definition: AgendaDefinition): string | null {
+  const { rule, firstDay, lastDay, spanDays } = compile(definition);
+  let lastStart = rule ? lastDay : firstDay;
+  if (rule && rule.count !== null) {
+    const [last] = rruleOf(rule, firstDay).all().slice(-1);
+    const counted = last ? last.getTime() / DAY_MS : firstDay;
+    lastStart = lastStart === null ? counted : Math.min(lastStart, counted);
+  }
+  return lastStart === null ? null : formatDay(lastStart + spanDays);
+}
+
 /** How far ahead a rule with no occurrence yet will never have one. */
 function searchHorizonDays(rule: RecurrenceRule): number {
   switch (rule.freq) {

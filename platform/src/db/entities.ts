@@ -1,3 +1,4 @@
+import { Absence, Closure, PlageOuverture, ReferenceWeek } from '../agenda/agenda.entity';
 import { Agent, AgentRole, AgentService, Invitation } from '../agents/agent.entity';
 import { ApiToken, PlatformAdmin } from '../auth/auth.entity';
 import { Participation, Rdv, RdvAgent, RdvHold, RdvLink } from '../booking/rdv.entity';
@@ -15,5 +16,6 @@ export const ENTITIES = [
   Territory, Organisation, Agent, AgentRole, AgentService, Invitation,
   PlatformAdmin, ApiToken, Motif, Lieu, TerritoryConfig, OutboxEvent, Rdv, RdvAgent,
   Participation, RdvHold, RdvLink,
+  PlageOuverture, Absence, Closure, ReferenceWeek,
   User, UserProfile, RecordVersion,
 ];

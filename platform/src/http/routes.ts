@@ -1,3 +1,4 @@
+import { agendaRoutes } from '../agenda/routes';
 import { agentRoutes } from '../agents/routes';
 import { authRoutes } from '../auth/routes';
 import { configurationRoutes } from '../configuration/routes';
@@ -23,5 +24,6 @@ export const API_ROUTES: RouteDefinition[] = [
   ...agentRoutes,
   ...motifRoutes,
   ...lieuRoutes,
+  ...agendaRoutes,
   ...userRoutes,
 ] as RouteDefinition[];

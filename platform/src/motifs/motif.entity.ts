@@ -29,6 +29,8 @@ export class Motif {
   /** Slots step by the duration unless set. */
   @Column({ type: 'integer', nullable: true }) slot_step_in_min!: number | null;
   @Column({ type: 'integer' }) buffer_after_in_min!: number;
+  /** Opened by an admin to the Secrétariat: its agents may hold it in their plages. */
+  @Column({ type: 'boolean' }) for_secretariat!: boolean;
   @Column({ type: 'text', nullable: true }) category!: string | null;
   @Column({ type: 'timestamptz', nullable: true }) deleted_at!: Date | null;
   @Column({ type: 'timestamptz', default: () => 'now()' }) created_at!: Date;
@@ -47,4 +49,5 @@ export const MOTIF_DEFAULTS: Partial<Motif> = {
   user_cancellation_deadline_in_hours: 4,
   slot_step_in_min: null,
   buffer_after_in_min: 0,
+  for_secretariat: false,
 };

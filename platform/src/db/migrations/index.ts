@@ -2,7 +2,8 @@ import { Foundation1764000000000 } from './1764000000000-Foundation';
 import { TerritoryScopedReferences1764000050000 } from './1764000050000-TerritoryScopedReferences';
 import { Rdvs1764000100000 } from './1764000100000-Rdvs';
 import { Usagers1764000250000 } from './1764000250000-Usagers';
+import { Agenda1764000400000 } from './1764000400000-Agenda';
 import { BookingLifecycle1764000550000 } from './1764000550000-BookingLifecycle';
 
 /** Every migration, in order. A new file is added here; applied ones are never edited. */
-export const MIGRATIONS = [Foundation1764000000000, TerritoryScopedReferences1764000050000, Rdvs1764000100000, Usagers1764000250000, BookingLifecycle1764000550000];
+export const MIGRATIONS = [Foundation1764000000000, TerritoryScopedReferences1764000050000, Rdvs1764000100000, Usagers1764000250000, Agenda1764000400000, BookingLifecycle1764000550000];
