@@ -5,7 +5,9 @@ import { configurationRoutes } from '../configuration/routes';
 import { formRoutes } from '../forms/routes';
 import { lieuRoutes } from '../lieux/routes';
 import { motifRoutes } from '../motifs/routes';
+import { publicOrganisationRoutes } from '../organisations/public-routes';
 import { organisationRoutes } from '../organisations/routes';
+import { schedulingRoutes } from '../scheduling/routes';
 import { serviceRoutes } from '../services/routes';
 import { tenancyRoutes } from '../tenancy/routes';
 import { territoryRoutes } from '../territories/routes';
@@ -25,5 +27,7 @@ export const API_ROUTES: RouteDefinition[] = [
   ...motifRoutes,
   ...lieuRoutes,
   ...agendaRoutes,
+  ...schedulingRoutes,
+  ...publicOrganisationRoutes,
   ...userRoutes,
 ] as RouteDefinition[];

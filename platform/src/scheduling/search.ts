@@ -1,0 +1,198 @@
+/**
+ * "Trouver un RDV": the searches agents and the public run, from query
+ * parameters to créneaux in the API's shape. Checks what the searcher names
+ * (motif, lieu, agents, days), loads one snapshot and hands it to the engine.
+ */
+import { DateTime } from 'luxon';
+import { AgentActor, seesWholeOrganisation } from '../agents/actor';
+import { territoryTimeZone } from '../agenda/definitions';
+import { HolidayZone } from '../agenda/holidays';
+import { isoInZone } from '../agenda/iso';
+import { EpochMs, Interval, localDaysWindow } from '../agenda/time';
+import { ConfigStore } from '../configuration/store';
+import { tx } from '../db/database';
+import { AppError, FieldError } from '../errors';
+import { isUuid } from '../http/ids';
+import type { SchemaRegistry } from '../http/schemas';
+import { Audience, Creneau, MotifRules, computeCreneaux, nextAvailability } from './engine';
+import { SearchScope, SearchSettings, loadSnapshot } from './snapshot';
+
+/** The longest range a search may cover. */
+export const MAX_SEARCH_MONTHS = 6;
+const MAX_LISTED_IDS = 50;
+
+export interface SearchMotif {
+  id: string;
+  organisation_id: string;
+  service_id: string;
+  bookable_by: 'agents' | 'agents_and_prescripteurs' | 'everyone';
+  default_duration_in_min: number;
+  slot_step_in_min: number | null;
+  buffer_after_in_min: number;
+  min_public_booking_delay: number;
+  max_public_booking_delay: number;
+  collectif: boolean;
+}
+
+const MOTIF_COLUMNS = `id, organisation_id, service_id, bookable_by, default_duration_in_min, slot_step_in_min,
+  buffer_after_in_min, min_public_booking_delay, max_public_booking_delay, collectif`;
+
+export function creneauJson(slot: Creneau, timeZone: string) {
+  return {
+    starts_at: isoInZone(slot.startsAt, timeZone),
+    ends_at: isoInZone(slot.endsAt, timeZone),
+    agent_id: slot.agentId,
+    lieu_id: slot.lieuId,
+    motif_id: slot.motifId,
+  };
+}
+
+function notFoundAt(path: string, what: string): AppError {
+  return new AppError('not_found', `${what} not found`, [{ path, message: `names no ${what.toLowerCase()} you can book` }]);
+}
+
+export function motifRules(motif: SearchMotif): MotifRules {
+  return {
+    id: motif.id,
+    durationMin: motif.default_duration_in_min,
+    stepMin: motif.slot_step_in_min,
+    bufferAfterMin: motif.buffer_after_in_min,
+    minPublicDelaySec: motif.min_public_booking_delay,
+    maxPublicDelaySec: motif.max_public_booking_delay,
+    collectif: motif.collectif,
+  };
+}
+
+/** The territory's zone and public holidays (the `holidays` configuration document). */
+export async function loadSearchSettings(schemas: SchemaRegistry): Promise<SearchSettings> {
+  const timeZone = await territoryTimeZone();
+  const { document } = await new ConfigStore(schemas).current('holidays');
+  return { timeZone, holidays: { zone: document.zone as HolidayZone, reopened: (document.reopened as string[] | undefined) ?? [] } };
+}
+
+/** `a,b,c` → ids, each a uuid, at most MAX_LISTED_IDS; refused at `name.N` otherwise. */
+export function readIdList(raw: string | undefined, name: string): string[] | null {
+  if (raw === undefined || raw === '') return null;
+  const ids = raw.split(',');
+  if (ids.length > MAX_LISTED_IDS) throw AppError.invalidField(name, `lists at most ${MAX_LISTED_IDS} ids`);
+  ids.forEach((id, index) => {
+    if (!isUuid(id)) throw notFoundAt(`${name}.${index}`, name === 'agent_ids' ? 'Agent' : 'Motif');
+  });
+  return ids;
+}
+
+/** Whole local days `from`..`to` (both required), at most MAX_SEARCH_MONTHS apart. */
+export function searchWindow(from: string | undefined, to: string | undefined, timeZone: string): Interval {
+  const missing: FieldError[] = [];
+  if (!from) missing.push({ path: 'from', message: 'is required' });
+  if (!to) missing.push({ path: 'to', message: 'is required' });
+  if (missing.length > 0) throw AppError.invalid('A search needs from and to', missing);
+  const window = localDaysWindow(from!, to!, timeZone);
+  const latest = DateTime.fromISO(from!, { zone: 'utc' }).plus({ months: MAX_SEARCH_MONTHS }).toISODate()!;
+  if (to! > latest) throw AppError.invalidField('to', `must be at most ${MAX_SEARCH_MONTHS} months after from (${latest})`);
+  return window;
+}
+
+/** A motif of the organisations the agent belongs to that they may search: 404 at `path` otherwise. */
+export async function agentMotif(actor: AgentActor, motifId: string | undefined, path: string, organisationId?: string): Promise<SearchMotif> {
+  if (!motifId) throw AppError.invalidField(path, 'is required');
+  const [motif]: SearchMotif[] = isUuid(motifId)
+    ? await tx().query(`SELECT ${MOTIF_COLUMNS} FROM motifs WHERE id = $1 AND deleted_at IS NULL`, [motifId])
+    : [];
+  const visible = motif
+    && (organisationId === undefined || motif.organisation_id === organisationId)
+    && (actor.territorialAdmin || actor.roles.has(motif.organisation_id))
+    && (seesWholeOrganisation(actor, motif.organisation_id) || actor.services.has(motif.service_id));
+  if (!visible) throw notFoundAt(path, 'Motif');
+  return motif;
+}
+
+/** A motif of the organisation open to online booking by this audience (`bookable_by` values). */
+export async function publicMotif(organisationId: string, motifId: string | undefined, audiences: string[]): Promise<SearchMotif> {
+  if (!motifId) throw AppError.invalidField('motif_id', 'is required');
+  const [motif]: SearchMotif[] = isUuid(motifId)
+    ? await tx().query(
+      `SELECT ${MOTIF_COLUMNS} FROM motifs WHERE id = $1 AND organisation_id = $2 AND deleted_at IS NULL AND bookable_by = ANY($3::text[])`,
+      [motifId, organisationId, audiences],
+    )
+    : [];
+  if (!motif) throw notFoundAt('motif_id', 'Motif');
+  return motif;
+}
+
+/** The lieu of `lieu_id`, when given, in the organisation (and open to the public for public searches). */
+export async function checkLieu(organisationId: string, lieuId: string | undefined, publicOnly: boolean): Promise<string | null> {
+  if (lieuId === undefined || lieuId === '') return null;
+  const [lieu] = isUuid(lieuId)
+    ? await tx().query(
+      `SELECT id FROM lieux WHERE id = $1 AND organisation_id = $2 AND deleted_at IS NULL AND (NOT $3 OR availability <> 'disabled')`,
+      [lieuId, organisationId, publicOnly],
+    )
+    : [];
+  if (!lieu) throw notFoundAt('lieu_id', 'Lieu');
+  return lieuId;
+}
+
+/** An agent's search scope over organisations: their own plages, same-service colleagues', everyone's where they see all. */
+export function agentScope(actor: AgentActor, organisationIds: string[], motifIds: string[]): SearchScope {
+  return {
+    organisationIds,
+    motifIds,
+    searcher: {
+      agentId: actor.agentId,
+      services: [...actor.services],
+      wholeOrganisationIds: organisationIds.filter((organisationId) => seesWholeOrganisation(actor, organisationId)),
+    },
+  };
+}
+
+/** `agent_ids`, each an agent of the organisation whose agenda the searcher may book. */
+export async function checkAgents(actor: AgentActor, organisationId: string, agentIds: string[] | null): Promise<string[] | null> {
+  if (!agentIds) return null;
+  const members: { agent_id: string; services: string[] }[] = await tx().query(
+    `SELECT r.agent_id, coalesce(array(SELECT s.service_slug FROM agent_services s WHERE s.agent_id = r.agent_id), '{}') AS services
+       FROM agent_roles r WHERE r.organisation_id = $1 AND r.agent_id = ANY($2::uuid[])`,
+    [organisationId, agentIds],
+  );
+  const whole = seesWholeOrganisation(actor, organisationId);
+  agentIds.forEach((agentId, index) => {
+    const member = members.find((candidate) => candidate.agent_id === agentId);
+    const bookable = member && (whole || agentId === actor.agentId || member.services.some((service) => actor.services.has(service)));
+    if (!bookable) throw notFoundAt(`agent_ids.${index}`, 'Agent');
+  });
+  return agentIds;
+}
+
+export interface Search {
+  motifs: SearchMotif[];
+  scope: SearchScope;
+  audience: Audience;
+  now: EpochMs;
+  settings: SearchSettings;
+}
+
+/** The créneaux of the motifs starting in `window`, sorted by start (then agent, lieu), in the API's shape. */
+export async function searchCreneaux(search: Search, window: Interval) {
+  const snapshot = await loadSnapshot(search.scope, window, search.settings);
+  const slots: Creneau[] = [];
+  for (const motif of search.motifs) {
+    slots.push(...computeCreneaux({ motif: motifRules(motif), audience: search.audience, now: search.now, window, ...snapshot }));
+  }
+  if (search.motifs.length > 1) {
+    slots.sort((a, b) => a.startsAt - b.startsAt || (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0)
+      || (a.lieuId < b.lieuId ? -1 : a.lieuId > b.lieuId ? 1 : 0));
+  }
+  return slots.map((slot) => creneauJson(slot, search.settings.timeZone));
+}
+
+/** The first créneau of the (single) motif from now on, within the engine's horizon (6 months). */
+export async function findNextAvailability(search: Search) {
+  const [motif] = search.motifs;
+  const first = await nextAvailability(
+    { motif: motifRules(motif), audience: search.audience, now: search.now },
+    (window) => loadSnapshot(search.scope, window, search.settings),
+  );
+  return first
+    ? creneauJson(first, search.settings.timeZone)
+    : { starts_at: null, ends_at: null, agent_id: null, lieu_id: null, motif_id: motif.id };
+}

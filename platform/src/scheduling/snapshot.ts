@@ -1,0 +1,199 @@
+/**
+ * Loads what the slot engine reads for a window: one query per kind (plages,
+ * absences, rdvs, closures) for all the agents concerned, whatever their number.
+ *
+ * Rows are read over [window start − 1 day, window end + 1 day), as the engine
+ * asks, and expanded through the occurrence cache. Closures are of two reaches:
+ * public holidays close every agenda of the territory (the engine's global
+ * `closures`); an organisation's exceptional closures close the plages of its
+ * lieux (or of one lieu), so they are cut out of those plages' occurrences here.
+ * Absences and rdvs are the agent's in every organisation of the territory.
+ */
+import { definitionOf } from '../agenda/definitions';
+import { HolidayZone, holidayClosures } from '../agenda/holidays';
+import { DAY_MS, formatDay, Interval, parseDay, utcDayOf, wallToUtc } from '../agenda/time';
+import { tx } from '../db/database';
+import type { AgendaSnapshot, AgentBusy, PlageOccurrence } from './engine';
+import { OccurrenceCache } from './occurrence-cache';
+
+/** Whose plages a search reads. */
+export interface SearchScope {
+  organisationIds: readonly string[];
+  /** Plages holding any of these motifs. */
+  motifIds: readonly string[];
+  lieuId?: string | null;
+  agentIds?: readonly string[] | null;
+  /**
+   * An agent's search sees their own plages, those of colleagues sharing one of
+   * their services, and everyone's in `wholeOrganisationIds` (admins, Secrétariat).
+   * Null for the public, who sees every agent's plages at lieux open to the public.
+   */
+  searcher: { agentId: string; services: readonly string[]; wholeOrganisationIds: readonly string[] } | null;
+}
+
+/** The territory's settings a search needs. */
+export interface SearchSettings {
+  timeZone: string;
+  holidays: { zone: HolidayZone; reopened: readonly string[] };
+}
+
+/** Expansions are shared by every search of the process. */
+export const occurrenceCache = new OccurrenceCache();
+
+interface PlageRow {
+  organisation_id: string;
+  agent_id: string;
+  lieu_id: string;
+  motif_ids: string[];
+  first_day: string;
+  start_time: string;
+  end_time: string;
+  recurrence: string | null;
+  until: string | null;
+  exdates: string[];
+}
+
+interface AbsenceRow extends Omit<PlageRow, 'organisation_id' | 'lieu_id' | 'motif_ids'> {
+  end_day: string | null;
+}
+
+interface ClosureRow {
+  organisation_id: string;
+  lieu_id: string | null;
+  first_day: string;
+  end_day: string;
+}
+
+/** The loading queries, exported so that the benchmark can time PostgreSQL alone on the same rows. */
+export const LOAD_QUERIES = {
+  plages: `
+    SELECT p.organisation_id, p.agent_id, p.lieu_id, p.motif_ids, p.first_day::text AS first_day, p.start_time, p.end_time,
+           p.recurrence, p.until::text AS until, p.exdates::text[] AS exdates
+      FROM plages_ouverture p
+      JOIN lieux l ON l.id = p.lieu_id AND l.deleted_at IS NULL AND ($5 OR l.availability <> 'disabled')
+      JOIN agent_roles r ON r.agent_id = p.agent_id AND r.organisation_id = p.organisation_id
+     WHERE p.organisation_id = ANY($1::uuid[]) AND p.motif_ids && $2::uuid[]
+       AND p.first_day <= $4::date AND p.last_day >= $3::date
+       AND ($6::uuid IS NULL OR p.lieu_id = $6)
+       AND ($7::uuid[] IS NULL OR p.agent_id = ANY($7))
+       AND ($8::uuid IS NULL OR p.organisation_id = ANY($9::uuid[]) OR p.agent_id = $8
+            OR EXISTS (SELECT 1 FROM agent_services s WHERE s.agent_id = p.agent_id AND s.service_slug = ANY($10::text[])))`,
+  absences: `
+    SELECT agent_id, first_day::text AS first_day, end_day::text AS end_day, start_time, end_time,
+           recurrence, until::text AS until, exdates::text[] AS exdates
+      FROM absences
+     WHERE agent_id = ANY($1::uuid[]) AND first_day <= $3::date AND last_day >= $2::date`,
+  // rdv_agents_busy (gist on agent and time range, active rows) serves this; the buffer is the rdv's own motif's.
+  rdvs: `
+    SELECT ra.agent_id, extract(epoch FROM ra.starts_at)::float8 * 1000 AS start_ms, extract(epoch FROM ra.ends_at)::float8 * 1000 AS end_ms,
+           m.buffer_after_in_min
+      FROM rdv_agents ra
+      JOIN rdvs r ON r.id = ra.rdv_id
+      JOIN motifs m ON m.id = r.motif_id
+     WHERE ra.active AND ra.agent_id = ANY($1::uuid[])
+       AND tstzrange(ra.starts_at, ra.ends_at, '[)') && tstzrange($2, $3, '[)')`,
+  closures: `
+    SELECT organisation_id, lieu_id, first_day::text AS first_day, end_day::text AS end_day
+      FROM closures
+     WHERE organisation_id = ANY($1::uuid[]) AND first_day <= $3::date AND end_day >= $2::date`,
+};
+
+/** The rows around a window: what the engine needs to decide every slot starting in it. */
+export function loadWindow(window: Interval) {
+  const start = window.start - DAY_MS;
+  const end = window.end + DAY_MS;
+  // Local dates are within a day of UTC dates (offsets stay within ±14 h).
+  return {
+    interval: { start, end },
+    firstDate: formatDay(utcDayOf(start) - 1),
+    lastDate: formatDay(utcDayOf(end - 1) + 1),
+  };
+}
+
+/** The parameters of each loading query, for a scope and window (plages first; the others need its agents). */
+export const loadParameters = {
+  plages(scope: SearchScope, load: ReturnType<typeof loadWindow>): unknown[] {
+    const { searcher } = scope;
+    return [
+      scope.organisationIds, scope.motifIds, load.firstDate, load.lastDate, searcher !== null,
+      scope.lieuId ?? null, scope.agentIds ?? null,
+      searcher?.agentId ?? null, searcher?.wholeOrganisationIds ?? [], searcher?.services ?? [],
+    ];
+  },
+  absences: (agentIds: string[], load: ReturnType<typeof loadWindow>) => [agentIds, load.firstDate, load.lastDate],
+  rdvs: (agentIds: string[], load: ReturnType<typeof loadWindow>) => [agentIds, new Date(load.interval.start), new Date(load.interval.end)],
+  closures: (organisationIds: string[], load: ReturnType<typeof loadWindow>) => [organisationIds, load.firstDate, load.lastDate],
+};
+
+/** Whole local days [first_day 00:00, day after end_day 00:00). */
+function closureInterval(closure: ClosureRow, timeZone: string): Interval {
+  return {
+    start: wallToUtc(timeZone, parseDay(closure.first_day)!, 0),
+    end: wallToUtc(timeZone, parseDay(closure.end_day)! + 1, 0),
+  };
+}
+
+/** Pushes the parts of `occurrence` that no closure covers. */
+function pushOpenParts(occurrence: Interval, closures: readonly Interval[], push: (start: number, end: number) => void): void {
+  let cursor = occurrence.start;
+  for (const closure of closures) {
+    if (closure.end <= cursor || closure.start >= occurrence.end) continue;
+    if (closure.start > cursor) push(cursor, closure.start);
+    cursor = Math.max(cursor, closure.end);
+  }
+  if (cursor < occurrence.end) push(cursor, occurrence.end);
+}
+
+/** The agenda snapshot of `scope` for slots starting in `window`. */
+export async function loadSnapshot(scope: SearchScope, window: Interval, settings: SearchSettings): Promise<AgendaSnapshot> {
+  const { timeZone } = settings;
+  const load = loadWindow(window);
+  const holidays = holidayClosures(settings.holidays.zone, timeZone, load.interval, settings.holidays.reopened);
+  const plageRows: PlageRow[] = await tx().query(LOAD_QUERIES.plages, loadParameters.plages(scope, load));
+  if (plageRows.length === 0) return { plages: [], busy: [], closures: holidays };
+
+  const agentIds = [...new Set(plageRows.map((plage) => plage.agent_id))];
+  const organisationIds = [...new Set(plageRows.map((plage) => plage.organisation_id))];
+  const absenceRows: AbsenceRow[] = await tx().query(LOAD_QUERIES.absences, loadParameters.absences(agentIds, load));
+  const rdvRows: { agent_id: string; start_ms: number; end_ms: number; buffer_after_in_min: number }[] =
+    await tx().query(LOAD_QUERIES.rdvs, loadParameters.rdvs(agentIds, load));
+  const closureRows: ClosureRow[] = await tx().query(LOAD_QUERIES.closures, loadParameters.closures(organisationIds, load));
+
+  // Closures by the organisation or lieu they close, sorted for the cut.
+  const closuresOf = new Map<string, Interval[]>();
+  for (const closure of closureRows) {
+    const key = closure.lieu_id ?? closure.organisation_id;
+    const list = closuresOf.get(key) ?? [];
+    list.push(closureInterval(closure, timeZone));
+    closuresOf.set(key, list);
+  }
+  for (const list of closuresOf.values()) list.sort((a, b) => a.start - b.start);
+  const noClosure: Interval[] = [];
+
+  const plages: PlageOccurrence[] = [];
+  for (const row of plageRows) {
+    const organisationClosures = closuresOf.get(row.organisation_id) ?? noClosure;
+    const lieuClosures = closuresOf.get(row.lieu_id) ?? noClosure;
+    const closed = lieuClosures.length === 0 ? organisationClosures
+      : organisationClosures.length === 0 ? lieuClosures
+        : [...organisationClosures, ...lieuClosures].sort((a, b) => a.start - b.start);
+    const push = (start: number, end: number) => plages.push({ agentId: row.agent_id, lieuId: row.lieu_id, motifIds: row.motif_ids, start, end });
+    for (const occurrence of occurrenceCache.occurrences(definitionOf(row), timeZone, load.interval)) {
+      if (closed.length === 0) push(occurrence.start, occurrence.end);
+      else pushOpenParts(occurrence, closed, push);
+    }
+  }
+
+  const busy: AgentBusy[] = rdvRows.map((rdv) => ({
+    agentId: rdv.agent_id,
+    start: rdv.start_ms,
+    end: rdv.end_ms,
+    bufferAfterMin: rdv.buffer_after_in_min,
+  }));
+  for (const row of absenceRows) {
+    for (const occurrence of occurrenceCache.occurrences(definitionOf(row), timeZone, load.interval)) {
+      busy.push({ agentId: row.agent_id, start: occurrence.start, end: occurrence.end });
+    }
+  }
+  return { plages, busy, closures: holidays };
+}

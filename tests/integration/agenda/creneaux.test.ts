@@ -1,0 +1,293 @@
+import { TestPlatform } from '../../support/platform';
+import { expectProblem } from '../foundation/helpers';
+import { agendaFixture, AgendaFixture, errorPaths, expectStatus, NOW, plageBody } from './helpers';
+
+interface Slot {
+  starts_at: string;
+  ends_at: string;
+  agent_id: string;
+  lieu_id: string;
+  motif_id: string;
+}
+
+/** "Trouver un RDV": what agents and the public are offered, from plages minus everything that closes them. */
+describe('créneaux', () => {
+  let test: TestPlatform;
+  let f: AgendaFixture;
+  let anne: string;
+  let marc: string;
+
+  beforeAll(async () => {
+    test = await TestPlatform.start({ now: NOW });
+    f = await agendaFixture(test);
+    anne = f.basicEtatCivil;
+    marc = f.mairieAdmin;
+    // Anne: weekdays 09:00–12:00 at the Hôtel de ville; Marc: weekdays 14:00–16:00 at the annexe. Both CNI (20 min).
+    expectStatus(await test.call('post', `/api/v1/organisations/${f.mairie}/plages_ouverture`, { token: f.tokens.mairieAdmin, body: plageBody(f) }), 201);
+    expectStatus(await test.call('post', `/api/v1/organisations/${f.mairie}/plages_ouverture`, {
+      token: f.tokens.mairieAdmin,
+      body: plageBody(f, { agent_id: marc, lieu_id: f.annexe, title: 'Annexe', start_time: '14:00', end_time: '16:00' }),
+    }), 201);
+  });
+  afterAll(() => test?.stop());
+
+  async function search(token: string, query: Record<string, string>, org = f.mairie) {
+    return test.call('get', `/api/v1/organisations/${org}/creneaux?${new URLSearchParams(query)}`, { token });
+  }
+
+  async function slots(token: string, from: string, to = from, extra: Record<string, string> = {}): Promise<Slot[]> {
+    const response = await search(token, { motif_id: f.cni, from, to, ...extra });
+    expectStatus(response, 200);
+    return response.body.data;
+  }
+
+  /** `09:00 anne@hotel`-style lines, for readable expectations. */
+  function describe_(list: Slot[]): string[] {
+    const names: Record<string, string> = { [anne]: 'anne', [marc]: 'marc', [f.hotelDeVille]: 'hotel', [f.annexe]: 'annexe' };
+    return list.map((slot) => `${slot.starts_at.slice(11, 16)} ${names[slot.agent_id] ?? slot.agent_id}@${names[slot.lieu_id] ?? slot.lieu_id}`);
+  }
+
+  const onDay = (list: Slot[], day: string) => list.filter((slot) => slot.starts_at.startsWith(day));
+
+  it("steps through the plages by the motif's duration, with the territory's offset, sorted by start", async () => {
+    const monday = await slots(f.tokens.mairieAdmin, '2026-12-07');
+    expect(monday[0]).toEqual({
+      starts_at: '2026-12-07T09:00:00+01:00', ends_at: '2026-12-07T09:20:00+01:00', agent_id: anne, lieu_id: f.hotelDeVille, motif_id: f.cni,
+    });
+    expect(describe_(monday)).toEqual([
+      '09:00 anne@hotel', '09:20 anne@hotel', '09:40 anne@hotel', '10:00 anne@hotel', '10:20 anne@hotel', '10:40 anne@hotel',
+      '11:00 anne@hotel', '11:20 anne@hotel', '11:40 anne@hotel',
+      '14:00 marc@annexe', '14:20 marc@annexe', '14:40 marc@annexe', '15:00 marc@annexe', '15:20 marc@annexe', '15:40 marc@annexe',
+    ]);
+    // Summer time: still 09:00 on the wall clock, now at +02:00.
+    const afterClockChange = await slots(f.tokens.mairieAdmin, '2027-03-30');
+    expect(afterClockChange[0].starts_at).toBe('2027-03-30T09:00:00+02:00');
+    // Slots that have begun are not offered: "now" is 08:00 on Monday 30 November.
+    expect((await slots(f.tokens.mairieAdmin, '2026-11-30'))[0].starts_at).toBe('2026-11-30T09:00:00+01:00');
+    test.clock.set(new Date('2026-11-30T09:07:00Z')); // 10:07 in Paris: the next slot starts on the next 5 minutes
+    expect((await slots(f.tokens.mairieAdmin, '2026-11-30'))[0].starts_at).toBe('2026-11-30T10:10:00+01:00');
+    test.clock.set(NOW);
+  });
+
+  it("closes public holidays by default and opens the ones the territory reopens", async () => {
+    const christmasWeek = await slots(f.tokens.mairieAdmin, '2026-12-21', '2026-12-27');
+    expect(onDay(christmasWeek, '2026-12-25')).toEqual([]);
+    expect(onDay(christmasWeek, '2026-12-24')).toHaveLength(15);
+    const config = '/api/v1/territories/current/config/holidays';
+    expectStatus(await test.call('put', config, { token: f.tokens.territorialAdmin, body: { zone: 'metropole', reopened: ['2026-12-25'] } }), 200);
+    expect(onDay(await slots(f.tokens.mairieAdmin, '2026-12-25'), '2026-12-25')).toHaveLength(15);
+    expectStatus(await test.call('put', config, { token: f.tokens.territorialAdmin, body: { zone: 'metropole', reopened: [] } }), 200);
+    expect(await slots(f.tokens.mairieAdmin, '2026-12-25')).toEqual([]);
+  });
+
+  it('closes the whole organisation, or only the plages at one lieu, on exceptional closures', async () => {
+    const closures = `/api/v1/organisations/${f.mairie}/closures`;
+    const whole = await test.call('post', closures, { token: f.tokens.mairieAdmin, body: { first_day: '2027-01-05', end_day: '2027-01-05', reason: 'Inventaire' } });
+    expectStatus(whole, 201);
+    const annexe = await test.call('post', closures, { token: f.tokens.mairieAdmin, body: { first_day: '2027-01-06', end_day: '2027-01-06', lieu_id: f.annexe, reason: 'Travaux' } });
+    expectStatus(annexe, 201);
+    const week = await slots(f.tokens.mairieAdmin, '2027-01-04', '2027-01-08');
+    expect(onDay(week, '2027-01-05')).toEqual([]);
+    expect(describe_(onDay(week, '2027-01-06')).every((line) => line.endsWith('anne@hotel'))).toBe(true);
+    expect(onDay(week, '2027-01-06')).toHaveLength(9);
+    expect(onDay(week, '2027-01-07')).toHaveLength(15);
+
+    const listed = await test.call('get', `${closures}?from=2027-01-06&to=2027-01-31`, { token: f.tokens.etatCivil });
+    expect(listed.body.data.map((c: { id: string }) => c.id)).toEqual([annexe.body.id]);
+    expectProblem(await test.call('post', closures, { token: f.tokens.etatCivil, body: { first_day: '2027-01-08', end_day: '2027-01-08' } }), 403);
+    const invalid = await test.call('post', closures, { token: f.tokens.mairieAdmin, body: { first_day: '2027-01-08', end_day: '2027-01-07', lieu_id: f.maisonSolidarites } });
+    expectProblem(invalid, 422);
+    expect(errorPaths(invalid)).toEqual(['end_day', 'lieu_id']);
+
+    expectStatus(await test.call('delete', `/api/v1/closures/${whole.body.id}`, { token: f.tokens.mairieAdmin }), 204);
+    expect(onDay(await slots(f.tokens.mairieAdmin, '2027-01-05'), '2027-01-05')).toHaveLength(15);
+    const other = await test.createTerritory('Territoire des closures', 'admin@closures.test');
+    expectProblem(await test.call('delete', `/api/v1/closures/${annexe.body.id}`, { token: other.token }), 404);
+  });
+
+  it("removes absences and the agent's active rdvs in any organisation, with the rdv motif's buffer", async () => {
+    expectStatus(await test.call('post', '/api/v1/absences', {
+      token: f.tokens.etatCivil, body: { agent_id: anne, first_day: '2027-01-11', start_time: '10:00', end_time: '11:00' },
+    }), 201);
+    // An rdv of the CCAS (another organisation) takes Anne 09:00–09:30, and its motif keeps her 10 minutes more.
+    await test.sql(`UPDATE motifs SET buffer_after_in_min = 10 WHERE id = $1`, [f.accueilSocial]);
+    const book = async (startsAt: string, endsAt: string, status: string) => {
+      const [rdv] = await test.sql(
+        `INSERT INTO rdvs (territory_id, organisation_id, motif_id, starts_at, ends_at, status, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, 'agent') RETURNING id`,
+        [f.territoryId, f.ccas, f.accueilSocial, startsAt, endsAt, status]);
+      await test.sql(
+        `INSERT INTO rdv_agents (territory_id, rdv_id, agent_id, starts_at, ends_at, active) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [f.territoryId, rdv.id, anne, startsAt, endsAt, status === 'unknown']);
+    };
+    await book('2027-01-11T08:00:00Z', '2027-01-11T08:30:00Z', 'unknown');
+    await book('2027-01-12T08:00:00Z', '2027-01-12T09:00:00Z', 'excused');
+    const anneOnly = { agent_ids: anne };
+    expect(describe_(await slots(f.tokens.mairieAdmin, '2027-01-11', '2027-01-11', anneOnly))).toEqual([
+      '09:40 anne@hotel', '11:00 anne@hotel', '11:20 anne@hotel', '11:40 anne@hotel',
+    ]);
+    // A cancelled rdv frees the time.
+    expect(await slots(f.tokens.mairieAdmin, '2027-01-12', '2027-01-12', anneOnly)).toHaveLength(9);
+  });
+
+  it('shows the agents one may book: one’s own and same-service colleagues for basic agents, all for the Secrétariat', async () => {
+    const agentsOf = (list: Slot[]) => [...new Set(list.map((slot) => slot.agent_id))].sort();
+    expect(agentsOf(await slots(f.tokens.etatCivil, '2026-12-07'))).toEqual([anne, marc].sort());
+    expect(agentsOf(await slots(f.tokens.secretariat, '2026-12-07'))).toEqual([anne, marc].sort());
+    expect(agentsOf(await slots(f.tokens.etatCivil, '2026-12-07', '2026-12-07', { lieu_id: f.annexe }))).toEqual([marc]);
+    // Hugo (Urbanisme) does not work with the CNI motif, nor with Anne's agenda.
+    const urbanisme = await search(f.tokens.urbanisme, { motif_id: f.cni, from: '2026-12-07', to: '2026-12-07' });
+    expectProblem(urbanisme, 404);
+    expect(errorPaths(urbanisme)).toEqual(['motif_id']);
+    const foreignAgent = await search(f.tokens.etatCivil, { motif_id: f.cni, from: '2026-12-07', to: '2026-12-07', agent_ids: `${anne},${f.basicUrbanisme}` });
+    expectProblem(foreignAgent, 404);
+    expect(errorPaths(foreignAgent)).toEqual(['agent_ids.1']);
+    const foreignLieu = await search(f.tokens.etatCivil, { motif_id: f.cni, from: '2026-12-07', to: '2026-12-07', lieu_id: f.maisonSolidarites });
+    expect(errorPaths(foreignLieu)).toEqual(['lieu_id']);
+  });
+
+  it('refuses reversed, missing and over-long ranges and unknown motifs with the parameter in error', async () => {
+    const cases: [Record<string, string>, number, string[]][] = [
+      [{ motif_id: f.cni, from: '2026-12-10', to: '2026-12-09' }, 422, ['to']],
+      [{ motif_id: f.cni, from: '2026-12-01', to: '2027-06-02' }, 422, ['to']],
+      [{ motif_id: f.cni, to: '2026-12-09' }, 422, ['from']],
+      [{ motif_id: f.cni, from: '2026-13-01', to: '2026-12-09' }, 422, ['from']],
+      [{ from: '2026-12-01', to: '2026-12-09' }, 422, ['motif_id']],
+      [{ motif_id: '00000000-0000-4000-8000-000000000000', from: '2026-12-01', to: '2026-12-09' }, 404, ['motif_id']],
+      [{ motif_id: f.accueilSocial, from: '2026-12-01', to: '2026-12-09' }, 404, ['motif_id']],
+    ];
+    for (const [query, status, paths] of cases) {
+      const response = await search(f.tokens.mairieAdmin, query);
+      expectProblem(response, status);
+      expect({ query, paths: errorPaths(response) }).toEqual({ query, paths });
+    }
+    expect(await slots(f.tokens.mairieAdmin, '2026-12-01', '2027-06-01')).not.toHaveLength(0);
+    const other = await test.createTerritory('Territoire des recherches', 'admin@recherches.test');
+    expectProblem(await search(other.token, { motif_id: f.cni, from: '2026-12-07', to: '2026-12-07' }), 404);
+    const territoryWide = await test.call('get', `/api/v1/creneaux?motif_ids=${f.cni}&from=2026-12-07&to=2026-12-07`, { token: other.token });
+    expectProblem(territoryWide, 404);
+    expect(errorPaths(territoryWide)).toEqual(['motif_ids.0']);
+  });
+
+  it('finds the next availability, or answers null when nothing is open within 6 months', async () => {
+    const next = await test.call('get', `/api/v1/organisations/${f.mairie}/next_availability?motif_id=${f.cni}`, { token: f.tokens.mairieAdmin });
+    expectStatus(next, 200);
+    expect(next.body).toEqual({ starts_at: '2026-11-30T09:00:00+01:00', ends_at: '2026-11-30T09:20:00+01:00', agent_id: anne, lieu_id: f.hotelDeVille, motif_id: f.cni });
+    const atAnnexe = await test.call('get', `/api/v1/organisations/${f.mairie}/next_availability?motif_id=${f.cni}&lieu_id=${f.annexe}`, { token: f.tokens.mairieAdmin });
+    expect(atAnnexe.body).toMatchObject({ starts_at: '2026-11-30T14:00:00+01:00', agent_id: marc });
+    const none = await test.call('get', `/api/v1/organisations/${f.mairie}/next_availability?motif_id=${f.mariage}`, { token: f.tokens.mairieAdmin });
+    expect(none.body).toEqual({ starts_at: null, ends_at: null, agent_id: null, lieu_id: null, motif_id: f.mariage });
+  });
+
+  it('searches several organisations at once, each motif in its own, merged by start', async () => {
+    expectStatus(await test.call('post', `/api/v1/organisations/${f.ccas}/plages_ouverture`, {
+      token: f.tokens.ccasAdmin,
+      body: plageBody(f, { agent_id: f.ccasAdmin, lieu_id: f.maisonSolidarites, motif_ids: [f.accueilSocial], start_time: '09:10', end_time: '10:10' }),
+    }), 201);
+    const response = await test.call('get', `/api/v1/creneaux?motif_ids=${f.cni},${f.accueilSocial}&from=2026-12-07&to=2026-12-07`, { token: f.tokens.territorialAdmin });
+    expectStatus(response, 200);
+    const data: Slot[] = response.body.data;
+    expect(data.slice(0, 4).map((slot) => [slot.starts_at.slice(11, 16), slot.motif_id])).toEqual([
+      ['09:00', f.cni], ['09:10', f.accueilSocial], ['09:20', f.cni], ['09:40', f.cni],
+    ]);
+    expect(data.map((slot) => slot.starts_at)).toEqual([...data.map((slot) => slot.starts_at)].sort());
+    // A mairie agent does not belong to the CCAS: its motif does not exist for them.
+    const mairieAgent = await test.call('get', `/api/v1/creneaux?motif_ids=${f.cni},${f.accueilSocial}&from=2026-12-07&to=2026-12-07`, { token: f.tokens.mairieAdmin });
+    expect(errorPaths(mairieAgent)).toEqual(['motif_ids.1']);
+  });
+
+  describe('on the public portal', () => {
+    const publicSlots = async (query: Record<string, string>, slug = f.mairieSlug) =>
+      test.call('get', `/api/public/organisations/${slug}/creneaux?${new URLSearchParams(query)}`);
+
+    beforeAll(async () => {
+      // Marc also opens at the Hôtel de ville on 18 January, at the same times as Anne.
+      expectStatus(await test.call('post', `/api/v1/organisations/${f.mairie}/plages_ouverture`, {
+        token: f.tokens.mairieAdmin,
+        body: plageBody(f, { agent_id: marc, first_day: '2027-01-18', recurrence: null, until: null, start_time: '09:00', end_time: '10:00' }),
+      }), 201);
+    });
+
+    it('offers one créneau per start time and lieu where agents see each agent', async () => {
+      const agentView = await slots(f.tokens.mairieAdmin, '2027-01-18');
+      // Agents come in id order at each start time.
+      expect(describe_(agentView).slice(0, 4).sort()).toEqual(['09:00 anne@hotel', '09:00 marc@hotel', '09:20 anne@hotel', '09:20 marc@hotel']);
+      const response = await publicSlots({ motif_id: f.cni, from: '2027-01-18', to: '2027-01-18' });
+      expectStatus(response, 200);
+      const data: Slot[] = response.body.data;
+      expect(data.slice(0, 3).map((slot) => [slot.starts_at.slice(11, 16), slot.lieu_id])).toEqual([
+        ['09:00', f.hotelDeVille], ['09:20', f.hotelDeVille], ['09:40', f.hotelDeVille],
+      ]);
+      expect(data).toHaveLength(15);
+    });
+
+    it("applies the motif's booking delays to the public only", async () => {
+      await test.sql(`UPDATE motifs SET min_public_booking_delay = 2 * 86400 WHERE id = $1`, [f.cni]);
+      expect((await publicSlots({ motif_id: f.cni, from: '2026-11-30', to: '2026-12-02' })).body.data[0].starts_at).toBe('2026-12-02T09:00:00+01:00');
+      expect((await slots(f.tokens.mairieAdmin, '2026-11-30', '2026-12-02'))[0].starts_at).toBe('2026-11-30T09:00:00+01:00');
+      await test.sql(`UPDATE motifs SET min_public_booking_delay = 1800, max_public_booking_delay = 90 * 86400 WHERE id = $1`, [f.cni]);
+      const late = (await publicSlots({ motif_id: f.cni, from: '2027-02-22', to: '2027-03-05' })).body.data as Slot[];
+      expect(late[late.length - 1].starts_at < '2027-03-01').toBe(true);
+      expect((await slots(f.tokens.mairieAdmin, '2027-03-01'))).not.toHaveLength(0);
+    });
+
+    it('shows only motifs open to the public (or to prescripteurs when asked) and lieux open to the public', async () => {
+      const agentsOnly = await publicSlots({ motif_id: f.mariage, from: '2027-01-18', to: '2027-01-18' });
+      expectProblem(agentsOnly, 404);
+      expect(errorPaths(agentsOnly)).toEqual(['motif_id']);
+      expectProblem(await publicSlots({ motif_id: f.permis, from: '2027-01-18', to: '2027-01-18' }), 404);
+      expectStatus(await publicSlots({ motif_id: f.permis, from: '2027-01-18', to: '2027-01-18', prescripteur: '1' }), 200);
+      expectProblem(await publicSlots({ motif_id: f.cni, from: '2027-01-18', to: '2027-01-18' }, 'no-such-organisation'), 404);
+
+      await test.sql(`UPDATE lieux SET availability = 'disabled' WHERE id = $1`, [f.annexe]);
+      const lieux = new Set(((await publicSlots({ motif_id: f.cni, from: '2027-01-18', to: '2027-01-18' })).body.data as Slot[]).map((slot) => slot.lieu_id));
+      expect([...lieux]).toEqual([f.hotelDeVille]);
+      expect(errorPaths(await publicSlots({ motif_id: f.cni, from: '2027-01-18', to: '2027-01-18', lieu_id: f.annexe }))).toEqual(['lieu_id']);
+      expect(new Set((await slots(f.tokens.mairieAdmin, '2027-01-18')).map((slot) => slot.lieu_id))).toEqual(new Set([f.hotelDeVille, f.annexe]));
+
+      const organisation = await test.call('get', `/api/public/organisations/${f.mairieSlug}`);
+      expectStatus(organisation, 200);
+      expect(organisation.body).toMatchObject({ id: f.mairie, name: expect.any(String), slug: f.mairieSlug });
+      expect(organisation.body.motifs.map((m: { id: string }) => m.id)).toEqual([f.cni]);
+      expect(organisation.body.services).toEqual([{ id: 'titres_identite', name: expect.any(String) }]);
+      expect(organisation.body.lieux.map((l: { id: string }) => l.id)).toEqual([f.hotelDeVille]);
+      const forPrescripteurs = await test.call('get', `/api/public/organisations/${f.mairieSlug}?prescripteur=1`);
+      expect(forPrescripteurs.body.motifs.map((m: { id: string }) => m.id).sort()).toEqual([f.cni, f.permis].sort());
+      await test.sql(`UPDATE lieux SET availability = 'enabled' WHERE id = $1`, [f.annexe]);
+    });
+  });
+
+  it('loads with one query per kind, whatever the number of agents', async () => {
+    const logger = test.platform.db.dataSource.logger;
+    const original = logger.logQuery.bind(logger);
+    const countQueries = async (run: () => Promise<unknown>) => {
+      const queries: string[] = [];
+      logger.logQuery = (query, parameters, runner) => {
+        queries.push(query);
+        return original(query, parameters, runner);
+      };
+      try {
+        await run();
+      } finally {
+        logger.logQuery = original;
+      }
+      const touching = (table: string) => queries.filter((query) => new RegExp(`FROM ${table}\\b`).test(query)).length;
+      return { total: queries.length, plages: touching('plages_ouverture'), absences: touching('absences'), rdvs: touching('rdv_agents'), closures: touching('closures') };
+    };
+    const week = () => slots(f.tokens.mairieAdmin, '2027-02-01', '2027-02-07');
+    const before = await countQueries(week);
+    expect(before).toMatchObject({ plages: 1, absences: 1, rdvs: 1, closures: 1 });
+
+    // Four more agents with plages, absences and closures at both lieux.
+    for (const agentId of [marc, f.secretariat, f.territorialAdmin, f.basicUrbanisme]) {
+      await test.sql(`INSERT INTO agent_services (territory_id, agent_id, service_slug) VALUES ($1, $2, 'titres_identite') ON CONFLICT DO NOTHING`, [f.territoryId, agentId]);
+      expectStatus(await test.call('post', `/api/v1/organisations/${f.mairie}/plages_ouverture`, {
+        token: f.tokens.mairieAdmin, body: plageBody(f, { agent_id: agentId, lieu_id: f.annexe, start_time: '16:00', end_time: '17:00', first_day: '2027-02-01', until: '2027-02-28' }),
+      }), 201);
+      expectStatus(await test.call('post', '/api/v1/absences', { token: f.tokens.mairieAdmin, body: { agent_id: agentId, first_day: '2027-02-02', start_time: '16:00', end_time: '16:30' } }), 201);
+    }
+    const after = await countQueries(week);
+    expect(after).toEqual(before);
+    expect(new Set((await week()).map((slot) => slot.agent_id)).size).toBe(5);
+  });
+});
