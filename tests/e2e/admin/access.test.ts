@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { demoIds, TestPlatform } from '../../support/platform';
-import { auditScreen, Browser, ensureAdminUiBuilt, gzippedSize, openBrowser, signIn, signOut } from './support';
+import { auditScreen, Browser, ensureUiBuilt, gzippedSize, openBrowser, signIn, signOut } from './support';
 
 /** What each access level sees: the menus and buttons follow the agent's rights (seeds 000 and 003). */
 describe('admin UI: sign-in, rights and session', () => {
@@ -11,7 +11,7 @@ describe('admin UI: sign-in, rights and session', () => {
   const violations: string[] = [];
 
   beforeAll(async () => {
-    ensureAdminUiBuilt();
+    ensureUiBuilt('admin-ui');
     test = await TestPlatform.start();
     ids = await demoIds(test);
     browser = await openBrowser();
@@ -26,7 +26,7 @@ describe('admin UI: sign-in, rights and session', () => {
   beforeEach(async () => {
     // Each test starts signed out, on a fresh tab state.
     await page.goto(`${test.baseUrl}/admin/sign-in`);
-    await page.evaluate(() => sessionStorage.clear());
+    await page.evaluate('sessionStorage.clear()');
   });
 
   const nav = () => page.getByRole('navigation', { name: 'Menu principal' });
@@ -57,7 +57,7 @@ describe('admin UI: sign-in, rights and session', () => {
     await page.getByRole('textbox', { name: 'Adresse e-mail *' }).fill('');
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.getByText('Ce champ est obligatoire.').first().waitFor();
-    expect(await page.getByRole('textbox', { name: 'Adresse e-mail *' }).evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await page.getByRole('textbox', { name: 'Adresse e-mail *' }).evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     violations.push(...(await auditScreen(page, 'sign-in-errors')));
   });
 
@@ -86,7 +86,7 @@ describe('admin UI: sign-in, rights and session', () => {
     }
     expect(await nav().getByText('Espace territoire').count()).toBe(0);
     await nav().getByRole('link', { name: 'Agents' }).click();
-    await page.getByRole('heading', { name: 'Agents' }).waitFor();
+    await page.locator('[data-test="agent-admin.mairie@demo.test"]').waitFor();
     // No "remove" button on one's own line: the server would refuse it.
     expect(await page.locator('[data-test="remove-admin.mairie@demo.test"]').count()).toBe(0);
     expect(await page.locator('[data-test="remove-agent.etatcivil@demo.test"]').count()).toBe(1);

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { demoIds, TestPlatform } from '../../support/platform';
-import { auditScreen, Browser, choose, ensureAdminUiBuilt, openBrowser, signIn } from './support';
+import { auditScreen, Browser, choose, ensureUiBuilt, openBrowser, signIn } from './support';
 
 /**
  * A territorial admin shapes the territory (seed 003): services, the usager fiche's custom
@@ -17,7 +17,7 @@ describe('admin UI: territory configuration and usagers', () => {
   const preview = () => page.locator('[data-test="preview"]');
 
   beforeAll(async () => {
-    ensureAdminUiBuilt();
+    ensureUiBuilt('admin-ui');
     test = await TestPlatform.start();
     ids = await demoIds(test);
     browser = await openBrowser();
@@ -48,7 +48,7 @@ describe('admin UI: territory configuration and usagers', () => {
     // A field without a label is refused before anything is sent.
     await page.locator('[data-test="save"]').click();
     await page.getByText('Ce champ est obligatoire.').first().waitFor();
-    expect(await page.locator(`#field-fields-${first}-label`).evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await page.locator(`#field-fields-${first}-label`).evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
 
     await page.locator(`#field-fields-${first}-label`).fill('Numéro de dossier');
     expect(await page.locator(`#field-fields-${first}-name`).inputValue()).toBe('numero_de_dossier');

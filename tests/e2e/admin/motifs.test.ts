@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { demoIds, TestPlatform } from '../../support/platform';
-import { auditScreen, Browser, choose, ensureAdminUiBuilt, openBrowser, signIn } from './support';
+import { auditScreen, Browser, choose, ensureUiBuilt, openBrowser, signIn } from './support';
 
 /** An organisation admin configures motifs and lieux (seed 000): three tabs, online badge, duplicate, bad input. */
 describe('admin UI: motifs and lieux', () => {
@@ -12,7 +12,7 @@ describe('admin UI: motifs and lieux', () => {
   const motifCount = async (name: string) => (await test.sql(`SELECT count(*)::int AS n FROM motifs WHERE name = $1 AND deleted_at IS NULL`, [name]))[0].n;
 
   beforeAll(async () => {
-    ensureAdminUiBuilt();
+    ensureUiBuilt('admin-ui');
     test = await TestPlatform.start();
     ids = await demoIds(test);
     browser = await openBrowser();
@@ -71,7 +71,7 @@ describe('admin UI: motifs and lieux', () => {
     // Errors on two tabs: the first tab with one opens, and its first wrong field takes the focus.
     const name = page.getByRole('textbox', { name: 'Nom *' });
     await name.waitFor();
-    expect(await name.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await name.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     expect(await page.getByText('Ce champ est obligatoire.').first().isVisible()).toBe(true);
     await name.fill('y'.repeat(201));
     await page.getByText('Au plus 200 caractères.').waitFor();
@@ -83,6 +83,7 @@ describe('admin UI: motifs and lieux', () => {
     // Leaving the form on purpose drops what was typed: the next new motif starts empty.
     await page.getByRole('link', { name: 'Retour aux motifs' }).click();
     await page.locator('[data-test="new-motif"]').click();
+    await page.getByRole('heading', { name: 'Nouveau motif' }).waitFor();
     expect(await page.getByRole('textbox', { name: 'Nom *' }).inputValue()).toBe('');
   });
 
@@ -104,6 +105,7 @@ describe('admin UI: motifs and lieux', () => {
     await page.getByRole('link', { name: 'Dupliquer Mariage — constitution du dossier' }).click();
     await page.getByRole('heading', { name: 'Dupliquer un motif' }).waitFor();
     const name = page.getByRole('textbox', { name: 'Nom *' });
+    await page.waitForFunction(`document.getElementById('field-name')?.value !== ''`);
     expect(await name.inputValue()).toBe('Mariage — constitution du dossier (copie)');
     await name.fill('Mariage — en visioconférence');
     await page.getByRole('radio', { name: 'Par visioconférence' }).check();

@@ -7,8 +7,6 @@ import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../support/platform';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const UI = path.join(ROOT, 'admin-ui');
-const BUILT = path.join(UI, 'dist', 'index.html');
 export const SCREENSHOTS = path.join(ROOT, 'artifacts', 'screenshots');
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -21,26 +19,27 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-function builtIsCurrent(): boolean {
-  if (!fs.existsSync(BUILT)) return false;
-  const sources = Math.max(newestSource(path.join(UI, 'src')), ...['index.html', 'vite.config.mts', 'package.json'].map((f) => fs.statSync(path.join(UI, f)).mtimeMs));
-  return fs.statSync(BUILT).mtimeMs >= sources;
+function builtIsCurrent(ui: string): boolean {
+  const built = path.join(ui, 'dist', 'index.html');
+  if (!fs.existsSync(built)) return false;
+  const sources = Math.max(newestSource(path.join(ui, 'src')), ...['index.html', 'vite.config.mts', 'package.json'].map((f) => path.join(ui, f)).filter((f) => fs.existsSync(f)).map((f) => fs.statSync(f).mtimeMs));
+  return fs.statSync(built).mtimeMs >= sources;
 }
 
 /**
- * The tests drive the built UI: build it when missing or older than its sources (a clean
- * clone in CI). Jest runs files in parallel: a lock makes one of them build.
+ * The tests drive a built UI (workspace `admin-ui` or `public-ui`): built here when missing
+ * or older than its sources (a clean clone in CI). Jest runs files in parallel: a lock
+ * makes one of them build, the others find it built.
  */
-export function ensureAdminUiBuilt(): void {
-  if (builtIsCurrent()) return;
-  const lock = path.join(os.tmpdir(), 'lapin-admin-ui-build.lock');
-  execFileSync('flock', [lock, '-c', builtIsCurrentCommand()], { cwd: ROOT, stdio: 'inherit' });
-  if (!fs.existsSync(BUILT)) throw new Error('The admin UI did not build');
-}
-
-function builtIsCurrentCommand(): string {
-  // Checked again under the lock: another test file may have just built it.
-  return `node -e "process.exit(require('fs').existsSync('${BUILT}') && ${Date.now()} < require('fs').statSync('${BUILT}').mtimeMs ? 0 : 1)" || npm run build -w admin-ui`;
+export function ensureUiBuilt(workspace: 'admin-ui' | 'public-ui'): void {
+  const ui = path.join(ROOT, workspace);
+  if (builtIsCurrent(ui)) return;
+  const built = path.join(ui, 'dist', 'index.html');
+  const startedAt = Date.now();
+  // Checked again under the lock: another test file may have built it meanwhile.
+  const buildUnlessFresh = `node -e "const fs = require('fs'); process.exit(fs.existsSync('${built}') && fs.statSync('${built}').mtimeMs > ${startedAt} ? 0 : 1)" || npm run build -w ${workspace}`;
+  execFileSync('flock', [path.join(os.tmpdir(), `lapin-${workspace}-build.lock`), '-c', buildUnlessFresh], { cwd: ROOT, stdio: 'inherit' });
+  if (!builtIsCurrent(ui)) throw new Error(`${workspace} did not build`);
 }
 
 export interface Browser {
@@ -112,12 +111,9 @@ export async function auditScreen(page: Page, name: string): Promise<string[]> {
   await page.waitForTimeout(400);
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
-  const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } })
-      .axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
-  });
+  if (!(await page.evaluate('"axe" in window'))) await page.addScriptTag({ content: AXE_SOURCE });
+  const violations = await page.evaluate<AxeViolation[]>(`axe.run(document, { resultTypes: ['violations'] }).then((result) =>
+    result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`);
   return violations
     .filter((violation: AxeViolation) => violation.impact === 'serious' || violation.impact === 'critical')
     .map((violation: AxeViolation) => `${name}: ${violation.id} (${violation.impact}) ${violation.help} — ${violation.nodes.map((n) => n.target.join(' ')).join(', ')}`);
