@@ -2,6 +2,7 @@ import { AppError } from '../errors';
 import { ConfigStore } from '../configuration/store';
 import { currentTerritoryId, tx } from '../db/database';
 import { recordEvent } from '../events/outbox';
+import { isUuid } from '../http/ids';
 import { listBody, readPage } from '../http/pagination';
 import { route } from '../http/route';
 import { requireMember, requireOrganisationAdmin } from '../organisations/policy';
@@ -38,7 +39,7 @@ async function checkServices(platform: Platform, serviceIds: string[]): Promise<
 }
 
 async function findAgent(id: string): Promise<AgentRow> {
-  const [agent] = /^[0-9a-f-]{36}$/i.test(id) ? await loadAgents('a.id = $1', [id]) : [];
+  const [agent] = isUuid(id) ? await loadAgents('a.id = $1', [id]) : [];
   if (!agent) throw AppError.notFound('Agent');
   return agent;
 }

@@ -34,7 +34,11 @@ export function createApp(platform: Platform, routes: RouteDefinition[] = API_RO
     router[definition.method](definition.path, (ctx) => handle(platform, definition, ctx));
   }
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true, methodNotAllowed: () => new AppError('malformed', 'Method not allowed on this route') }));
+  app.use(router.allowedMethods({
+    throw: true,
+    methodNotAllowed: () => new AppError('malformed', 'Method not allowed on this route'),
+    notImplemented: () => new AppError('malformed', 'Unknown HTTP method'),
+  }));
   return app;
 }
 

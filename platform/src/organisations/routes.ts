@@ -3,6 +3,7 @@ import { In } from 'typeorm';
 import { currentTerritoryId, tx } from '../db/database';
 import { AppError } from '../errors';
 import { recordEvent } from '../events/outbox';
+import { isUuid } from '../http/ids';
 import { listBody, readPage } from '../http/pagination';
 import { route } from '../http/route';
 import { requireTerritorialAdmin } from '../territories/policy';
@@ -34,7 +35,7 @@ export function slugFor(name: string): string {
 }
 
 async function findOrganisation(id: string): Promise<Organisation> {
-  const organisation = /^[0-9a-f-]{36}$/i.test(id) ? await tx().findOneBy(Organisation, { id }) : null;
+  const organisation = isUuid(id) ? await tx().findOneBy(Organisation, { id }) : null;
   if (!organisation) throw AppError.notFound('Organisation');
   return organisation;
 }

@@ -3,6 +3,7 @@ import type { AgentActor } from '../agents/actor';
 import { currentTerritoryId, tx } from '../db/database';
 import { AppError } from '../errors';
 import { recordEvent } from '../events/outbox';
+import { isUuid } from '../http/ids';
 import { listBody, readPage } from '../http/pagination';
 import { ApiRequest, route, RouteDefinition } from '../http/route';
 import { requireMember, requireOrganisationAdmin } from './policy';
@@ -41,7 +42,7 @@ export interface ScopedResource<E extends ScopedRecord> {
 export function scopedResourceRoutes<E extends ScopedRecord>(resource: ScopedResource<E>): RouteDefinition[] {
   const requireWriter = resource.requireWriter ?? requireOrganisationAdmin;
   const find = async (actor: AgentActor, id: string): Promise<E> => {
-    const record = /^[0-9a-f-]{36}$/i.test(id)
+    const record = isUuid(id)
       ? await tx().findOneBy(resource.entity, { id, deleted_at: IsNull() } as FindOptionsWhere<E>)
       : null;
     if (!record) throw AppError.notFound(resource.model);
