@@ -10,7 +10,7 @@
  */
 import { tx } from '../db/database';
 import { issueRdvLink } from '../booking/links';
-import type { Job, JobQueue } from '../jobs/queue';
+import { JobDeferred, type Job, type JobQueue } from '../jobs/queue';
 import type { Platform } from '../platform';
 import { currentNotificationsDocument } from './current-document';
 import { deliver } from './delivery';
@@ -24,6 +24,12 @@ const HOUR_MS = 3_600_000;
 const LATE_REMINDER_GRACE_MS = 6 * HOUR_MS;
 /** The sweep reads rdvs in pages of this many. */
 const SWEEP_PAGE = 2_000;
+/**
+ * The longest a reminder job waits in one go: a far reminder wakes up every week
+ * and waits again, so no queue timer has to hold months (Node's own timers stop
+ * at 24.8 days, and an in-process queue uses them).
+ */
+const MAX_WAIT_MS = 7 * 24 * HOUR_MS;
 
 export interface ReminderPayload {
   territory_id: string;
@@ -64,7 +70,7 @@ export async function scheduleReminder(platform: Platform, queue: JobQueue, remi
   };
   await queue.add(REMINDER_JOB, payload, {
     jobId: reminderJobId(reminder),
-    delay: Math.max(0, delay),
+    delay: Math.min(Math.max(0, delay), MAX_WAIT_MS),
     attempts: REMINDER_ATTEMPTS,
     backoff: { type: 'exponential', delay: platform.config.jobs.retryBaseMs },
   });
@@ -75,6 +81,8 @@ export async function scheduleReminder(platform: Platform, queue: JobQueue, remi
 export async function runReminder(platform: Platform, job: Job<ReminderPayload>): Promise<void> {
   const { territory_id: territoryId, rdv_id: rdvId, hours_before: hoursBefore } = job.payload;
   const startsAt = new Date(job.payload.starts_at);
+  const early = dueAt({ startsAt, hoursBefore }) - platform.clock.now().getTime();
+  if (early > 0) throw new JobDeferred(Math.min(early, MAX_WAIT_MS));
   await deliver(
     platform,
     territoryId,
