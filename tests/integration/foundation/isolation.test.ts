@@ -123,7 +123,7 @@ describe('row-level security between territories', () => {
     });
 
     it('UPDATE and DELETE with no WHERE at all touch only A\'s rows', async () => {
-      const bBefore = await fingerprint(test);
+      const before = await fingerprint(test);
       await inRolledBackTenant(test, territoryA, async () => {
         const [renamed] = await tx().query(`UPDATE lieux SET name = name || ' (modifié)' RETURNING territory_id`);
         expect(new Set(renamed.map((row: { territory_id: string }) => row.territory_id))).toEqual(new Set([territoryA]));
@@ -136,7 +136,7 @@ describe('row-level security between territories', () => {
         const [lieuB] = await tx().query(`SELECT name FROM lieux WHERE id = $1`, [b.lieu]);
         expect(lieuB.name).toBe('Mairie');
       });
-      expect(await fingerprint(test)).toEqual(bBefore);
+      expect(await fingerprint(test)).toEqual(before);
     });
 
     it('refuses to insert a row into territory B, or to move one of A\'s rows there', async () => {
