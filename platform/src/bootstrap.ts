@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { PlatformAdmin } from './auth/auth.entity';
-import { hashPassword } from './auth/secrets';
+import { hashPassword, MIN_PASSWORD_LENGTH } from './auth/secrets';
 import { systemClock } from './clock';
 import { PlatformConfig } from './config';
 import { Database, tx } from './db/database';
@@ -28,6 +28,9 @@ export async function bootstrap(platform: Platform): Promise<{ adminEmail?: stri
     ? { email: config.adminEmail, password: config.adminPassword }
     : config.seedDemo ? DEMO_OPERATOR : undefined;
   if (admin) {
+    if (admin.password.length < MIN_PASSWORD_LENGTH) {
+      throw new Error(`ADMIN_PASSWORD must have at least ${MIN_PASSWORD_LENGTH} characters`);
+    }
     const password_hash = await hashPassword(admin.password);
     await platform.db.system(() => tx().insert(PlatformAdmin, { email: admin.email, password_hash }));
   }

@@ -80,10 +80,10 @@ export const organisationRoutes = [
     method: 'patch', path: '/api/v1/organisations/:id', tag: 'organisations', access: 'agent',
     body: 'api/organisation.json', partialBody: true,
     summary: "Change the organisation's information (its admins)",
-    async handle({ actor, params, body }) {
+    async handle({ actor, params, body, platform }) {
       const organisation = await findOrganisation(params.id);
       requireOrganisationAdmin(actor, organisation.id);
-      Object.assign(organisation, body as Partial<OrganisationBody>, { updated_at: new Date() });
+      Object.assign(organisation, body as Partial<OrganisationBody>, { updated_at: platform.clock.now() });
       const saved = await tx().save(organisation);
       await recordEvent('organisation', 'updated', organisationJson(saved), { organisationId: saved.id, actorAgentId: actor.agentId });
       return organisationJson(saved);

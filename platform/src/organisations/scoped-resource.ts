@@ -109,7 +109,7 @@ export function scopedResourceRoutes<E extends ScopedRecord>(resource: ScopedRes
         const record = await find(actor, params.id);
         requireWriter(actor, record.organisation_id);
         await resource.check?.(body, request, record);
-        Object.assign(record, body, { updated_at: new Date() });
+        Object.assign(record, body, { updated_at: request.platform.clock.now() });
         const saved = await tx().save(resource.entity, record);
         const json = resource.toJson(saved);
         await recordEvent(resource.model, 'updated', json as { id: string }, { organisationId: record.organisation_id, actorAgentId: actor.agentId });
@@ -119,10 +119,10 @@ export function scopedResourceRoutes<E extends ScopedRecord>(resource: ScopedRes
     route({
       method: 'delete', path: `/api/v1/${resource.plural}/:id`, tag: resource.tag, access: 'agent',
       summary: `Delete a ${resource.model}`,
-      async handle({ actor, params }) {
+      async handle({ actor, params, platform }) {
         const record = await find(actor, params.id);
         requireWriter(actor, record.organisation_id);
-        await tx().update(resource.entity, { id: record.id } as FindOptionsWhere<E>, { deleted_at: new Date() } as never);
+        await tx().update(resource.entity, { id: record.id } as FindOptionsWhere<E>, { deleted_at: platform.clock.now() } as never);
         await recordEvent(resource.model, 'destroyed', resource.toJson(record) as { id: string }, { organisationId: record.organisation_id, actorAgentId: actor.agentId });
         return undefined;
       },

@@ -81,6 +81,16 @@ describe('first-run bootstrap', () => {
     });
   });
 
+  it('refuses an ADMIN_PASSWORD shorter than 12 characters and creates nothing', async () => {
+    const empty = await EmptyPlatform.open({ adminEmail: 'ops@lapin.test', adminPassword: 'too-short', seedDemo: false });
+    try {
+      await expect(bootstrap(empty.platform)).rejects.toThrow(/at least 12 characters/);
+      expect(await empty.adminEmails()).toEqual([]);
+    } finally {
+      await empty.close();
+    }
+  });
+
   describe('with the defaults (demo tenant, no ADMIN_EMAIL)', () => {
     let empty: EmptyPlatform;
     beforeAll(async () => {
