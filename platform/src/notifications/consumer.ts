@@ -12,6 +12,7 @@ import { definitionOf, type AgendaFields } from '../agenda/definitions';
 import { expandOccurrences } from '../agenda/recurrence';
 import { issueRdvLink } from '../booking/links';
 import { tx } from '../db/database';
+import type { LogSink } from '../logging';
 import type { Platform } from '../platform';
 import { agentRdvEmail, type AgentRdvChange } from './agent-emails';
 import { agendaChangeEmail, type AgendaModel } from './agenda-emails';
@@ -109,7 +110,10 @@ function stillTrue(snapshot: RdvSnapshot, meaning: Meaning): boolean {
 export class NotificationsConsumer implements EventConsumer {
   readonly name = NOTIFICATIONS_CONSUMER;
 
-  constructor(private readonly platform: Platform) {}
+  constructor(
+    private readonly platform: Platform,
+    private readonly log: LogSink,
+  ) {}
 
   handles(model: string): boolean {
     return model === 'rdv' || Object.hasOwn(CODE_EMAILS, model) || Object.hasOwn(AGENDA_LEVELS, model);
@@ -147,6 +151,7 @@ export class NotificationsConsumer implements EventConsumer {
             previousStartsAt,
             document,
             manageUrl: (participationId) => issueRdvLink(this.platform, participationId),
+            log: this.log,
           }));
         }
         if (meaning.agent) outgoing.push(...this.agentOutgoing(source, snapshot, meaning.agent, payload, previousStartsAt));

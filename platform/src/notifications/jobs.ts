@@ -21,15 +21,18 @@ export class NotificationJobs {
     private readonly queue: JobQueue,
     private readonly log: LogSink,
   ) {
-    this.consumer = new NotificationsConsumer(platform);
+    this.consumer = new NotificationsConsumer(platform, log);
   }
 
   /** Before the queue starts: delayed reminders may be waiting in Redis. */
   registerJobs(): void {
-    this.queue.process(REMINDER_JOB, (job) => runReminder(this.platform, job));
+    this.queue.process(REMINDER_JOB, (job) => runReminder(this.platform, job, this.log));
   }
 
   start(): void {
+    if (!this.platform.config.smtpUrl && this.queue.kind === 'bullmq') {
+      this.log('warn', 'no SMTP_URL: emails sent by this worker stay in its own dev mailbox, which no API process shows');
+    }
     this.sweeping = this.sweep();
     this.sweepTimer = setInterval(() => {
       this.sweeping = this.sweep();

@@ -11,6 +11,7 @@
 import { tx } from '../db/database';
 import { issueRdvLink } from '../booking/links';
 import { JobDeferred, type Job, type JobQueue } from '../jobs/queue';
+import type { LogSink } from '../logging';
 import type { Platform } from '../platform';
 import { currentNotificationsDocument } from './current-document';
 import { deliver } from './delivery';
@@ -78,7 +79,7 @@ export async function scheduleReminder(platform: Platform, queue: JobQueue, remi
 }
 
 /** Sends the reminder if it still stands: same rdv, still active, still at that time, still that delay. */
-export async function runReminder(platform: Platform, job: Job<ReminderPayload>): Promise<void> {
+export async function runReminder(platform: Platform, job: Job<ReminderPayload>, log: LogSink): Promise<void> {
   const { territory_id: territoryId, rdv_id: rdvId, hours_before: hoursBefore } = job.payload;
   const startsAt = new Date(job.payload.starts_at);
   const early = dueAt({ startsAt, hoursBefore }) - platform.clock.now().getTime();
@@ -102,6 +103,7 @@ export async function runReminder(platform: Platform, job: Job<ReminderPayload>)
         previousStartsAt: null,
         document,
         manageUrl: (participationId) => issueRdvLink(platform, participationId),
+        log,
       });
     },
     { maxAttempts: REMINDER_ATTEMPTS },

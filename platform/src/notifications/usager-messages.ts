@@ -5,7 +5,7 @@
  * notifications turned off), which the receipt keeps.
  */
 import type { CountryCode } from 'libphonenumber-js';
-import { consoleLog } from '../logging';
+import type { LogSink } from '../logging';
 import type { Platform } from '../platform';
 import type { Outgoing, Send } from './delivery';
 import { channelsFor, httpSmsProviderConfig, notificationSettings, templateFor, type NotificationsDocument } from './document';
@@ -39,12 +39,14 @@ export interface UsagerNotice {
   document: NotificationsDocument;
   /** The usager's self-service link; minted when the message is composed (once its receipt is claimed). */
   manageUrl: (participationId: string) => Promise<string>;
+  /** Where the logging SMS provider writes. */
+  log: LogSink;
 }
 
 /** The territory's SMS provider: its HTTP provider when configured, else the logging one. */
-export function smsProviderOf(document: NotificationsDocument, territoryId: string): SmsProvider {
+export function smsProviderOf(document: NotificationsDocument, territoryId: string, log: LogSink): SmsProvider {
   const config = httpSmsProviderConfig(document.sms.provider, territoryId);
-  return config ? new HttpSmsProvider(config) : new LoggingSmsProvider({ info: (message, fields) => consoleLog('info', message, fields) });
+  return config ? new HttpSmsProvider(config) : new LoggingSmsProvider({ info: (message, fields) => log('info', message, fields) });
 }
 
 function target(notice: UsagerNotice, channel: NotificationChannel, user: SnapshotUser, recipient: string): ReceiptTarget {
@@ -111,7 +113,7 @@ function smsOutgoing(notice: UsagerNotice, participationId: string, user: Snapsh
 export function usagerOutgoing(platform: Platform, notice: UsagerNotice): Outgoing[] {
   const channels = channelsFor(notice.document, notice.event, notice.snapshot.motif_id);
   let provider: SmsProvider | undefined;
-  const sms = () => (provider ??= smsProviderOf(notice.document, notice.snapshot.territory_id));
+  const sms = () => (provider ??= smsProviderOf(notice.document, notice.snapshot.territory_id, notice.log));
   return notice.recipients.flatMap(({ participationId, user }) =>
     channels.map((channel) => (channel === 'email' ? emailOutgoing(platform, notice, participationId, user) : smsOutgoing(notice, participationId, user, sms))),
   );

@@ -87,6 +87,8 @@ describe('usager and agent notifications, end to end', () => {
     expect(icsLines(partOfType(agentMail, 'text/calendar').body)).toEqual(expect.arrayContaining(['METHOD:REQUEST', `UID:rdv-${rdvId}@lapin.localhost`]));
 
     const receipts = await settledReceipts(rdvId, 3);
+    // Without a provider, the territory's SMS are logged (masked, without their text), not sent.
+    expect(pipeline.logs).toContainEqual(expect.objectContaining({ message: 'SMS logged, not sent', fields: expect.objectContaining({ to: '+33*******78' }) }));
     expect(receipts.map(({ event, channel, recipient_type, recipient, status }) => ({ event, channel, recipient_type, recipient, status }))).toEqual(
       expect.arrayContaining([
         { event: 'rdv_created', channel: 'email', recipient_type: 'user', recipient: 'c******@example.fr', status: 'sent' },
@@ -193,7 +195,7 @@ describe('usager and agent notifications, end to end', () => {
 
     const [row] = await test.sql(
       `SELECT ${OUTBOX_EVENT_COLUMNS} FROM outbox_events o JOIN territories t ON t.id = o.territory_id WHERE o.record_id = $1`, [rdvId]);
-    const consumer = new NotificationsConsumer(test.platform);
+    const consumer = new NotificationsConsumer(test.platform, pipeline.log);
     // Two more deliveries at once.
     await Promise.all([consumer.handle(eventOf(row)), consumer.handle(eventOf(row))]);
     expect(mailsTo(address)).toHaveLength(sent);

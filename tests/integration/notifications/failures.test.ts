@@ -2,6 +2,7 @@ import net, { type AddressInfo } from 'node:net';
 import { CONSUMER_ATTEMPTS } from '../../../platform/src/events/consumers';
 import { SmtpMailTransport } from '../../../platform/src/notifications/mailer';
 import { TestPlatform } from '../../support/platform';
+import { Receiver } from '../../support/receiver';
 import { startSmtpServer, type TestSmtpServer } from '../../support/smtp';
 import { bookingFixture, expectStatus, NOW, type BookingFixture } from '../booking/helpers';
 import { fastJobs, sleep, startPipeline, waitFor, type RunningPipeline } from './pipeline';
@@ -105,4 +106,68 @@ describe('an SMTP server that hangs', () => {
       await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   }, 60_000);
+});
+
+describe('the territory\'s HTTP SMS provider', () => {
+  let receiver: Receiver;
+  let smtp: TestSmtpServer;
+  let test: TestPlatform;
+  let f: BookingFixture;
+  let pipeline: RunningPipeline;
+
+  beforeAll(async () => {
+    receiver = await Receiver.start();
+    smtp = await startSmtpServer();
+    test = await TestPlatform.start({ now: NOW, config: { smtpUrl: smtp.url, jobs: fastJobs() } });
+    f = await bookingFixture(test);
+    const config = await test.call('get', '/api/v1/territories/current/config/notifications', { token: f.tokens.territorialAdmin });
+    const document = structuredClone(config.body.document);
+    document.events.rdv_created.channels = ['sms'];
+    document.sms.strip_accents = true;
+    document.sms.provider = {
+      kind: 'http', url: `${receiver.url}/sms`, token: 'sms-token-7f2b', message_id_field: 'data.id',
+      body: { recipient: '{{to}}', message: '{{text}}', sender: 'MAIRIE' },
+    };
+    expectStatus(await test.call('put', '/api/v1/territories/current/config/notifications', { token: f.tokens.territorialAdmin, body: document }), 200);
+    pipeline = await startPipeline(test);
+  });
+  afterAll(async () => {
+    await pipeline?.stop();
+    await test?.stop();
+    await smtp?.close();
+    await receiver?.stop();
+  });
+
+  async function smsReceipt(rdvId: string) {
+    return waitFor(async () => {
+      const [receipt] = await test.sql(`SELECT status, reason, attempts, provider_message_id FROM notification_receipts WHERE rdv_id = $1 AND channel = 'sms'`, [rdvId]);
+      return receipt && !['pending', 'sending'].includes(receipt.status) ? receipt : null;
+    }, 30_000, 'the SMS receipt');
+  }
+
+  it('gets the SMS with the opened token, in GSM-7 when the territory asks, and its id goes on the receipt', async () => {
+    receiver.answer = () => ({ status: 201, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: { id: 'sms-981' } }) });
+    const rdvId = await bookFor(test, f, f.camille, '2026-12-01T09:00:00+01:00');
+    expect(await smsReceipt(rdvId)).toEqual({ status: 'sent', reason: null, attempts: 1, provider_message_id: 'sms-981' });
+    const [request] = receiver.requests;
+    expect(request.headers.authorization).toBe('Bearer sms-token-7f2b');
+    const body = JSON.parse(request.body);
+    expect(body).toEqual({ recipient: '+33612345678', message: expect.any(String), sender: 'MAIRIE' });
+    // GSM-7 has é and à, not ô.
+    expect(body.message).toMatch(/^RDV confirmé le mardi 1er décembre 2026 à 09h00, Hotel de ville, 1 place de la Mairie/);
+    expect(body.message).toMatch(new RegExp(`Infos et annulation : ${test.baseUrl}/public/rdvs/[A-Za-z0-9_-]{22}$`));
+  });
+
+  it('is tried again after a 503 and not after a 400, which fails the SMS with the provider\'s answer', async () => {
+    let calls = 0;
+    receiver.answer = () => (++calls === 1 ? { status: 503, body: 'busy' } : { status: 200, body: '{}' });
+    const retried = await bookFor(test, f, f.camille, '2026-12-01T09:20:00+01:00');
+    expect(await smsReceipt(retried)).toMatchObject({ status: 'sent', attempts: 2 });
+
+    receiver.answer = () => ({ status: 400, body: '{"error":"unknown recipient"}' });
+    const refused = await bookFor(test, f, f.camille, '2026-12-01T09:40:00+01:00');
+    expect(await smsReceipt(refused)).toEqual({
+      status: 'failed', attempts: 1, provider_message_id: null, reason: 'The SMS provider answered 400: {"error":"unknown recipient"}',
+    });
+  });
 });

@@ -14,6 +14,7 @@ export function fastJobs(overrides: Partial<PlatformConfig['jobs']> = {}): Platf
 export interface RunningPipeline {
   queue: JobQueue;
   pipeline: EventPipeline;
+  log: LogSink;
   logs: Array<{ level: string; message: string; fields?: Record<string, unknown> }>;
   stop(): Promise<void>;
 }
@@ -28,6 +29,7 @@ export async function startPipeline(test: TestPlatform): Promise<RunningPipeline
   return {
     queue,
     pipeline,
+    log,
     logs,
     async stop() {
       await pipeline.stop();
