@@ -79,7 +79,16 @@ export const notificationRoutes = [
     method: 'get', path: '/api/v1/notifications/merge_fields', tag: 'notifications', access: 'agent',
     summary: 'The merge fields (champs de fusion) templates may use, with a sample value and their longest SMS length',
     async handle() {
-      return { data: describeMergeFields() };
+      return {
+        data: describeMergeFields().map((field) => ({
+          name: field.name,
+          description: field.description,
+          sample: field.sample,
+          max_sms_length: field.maxLength,
+          alphabet: field.alphabet,
+          left_out_of_sms: field.privateInSms,
+        })),
+      };
     },
   }),
   route({

@@ -1,5 +1,5 @@
 import { DEFAULT_TEMPLATES } from '../../../platform/src/notifications/default-templates';
-import { findMergeField } from '../../../platform/src/notifications/merge-fields';
+import { findMergeField, MERGE_FIELDS } from '../../../platform/src/notifications/merge-fields';
 import { TestPlatform } from '../../support/platform';
 
 const CONFIG = '/api/v1/territories/current/config/notifications';
@@ -202,7 +202,10 @@ describe('previews and the merge field catalogue', () => {
     const basic = await test.signIn('agent.etatcivil@demo.test');
     const fields = await test.call('get', '/api/v1/notifications/merge_fields', { token: basic });
     expect(fields.status).toBe(200);
-    expect(fields.body.data).toContainEqual(expect.objectContaining({ name: 'usager.first_name', sample: 'Camille', maxLength: 40 }));
-    expect(fields.body.data).toContainEqual(expect.objectContaining({ name: 'motif.name', privateInSms: true }));
+    expect(fields.body.data).toContainEqual({
+      name: 'usager.first_name', description: "Prénom de l'usager", sample: 'Camille', max_sms_length: 40, alphabet: 'unicode', left_out_of_sms: false,
+    });
+    expect(fields.body.data).toContainEqual(expect.objectContaining({ name: 'motif.name', left_out_of_sms: true }));
+    expect(fields.body.data.map((field: { name: string }) => field.name)).toEqual(MERGE_FIELDS.map((field) => field.name));
   });
 });
