@@ -78,4 +78,18 @@ export const schedulingRoutes = [
       });
     },
   }),
+  route({
+    method: 'get', path: '/api/public/organisations/:slug/next_availability', tag: 'public', access: 'public',
+    summary: 'The first créneau an usager (or a prescripteur, ?prescripteur=1) may book online within 6 months (?motif_id=[&lieu_id=]); starts_at is null when there is none',
+    async handle({ params, query, platform }) {
+      const organisation = await publicOrganisation(platform, params.slug);
+      return platform.db.tenant(organisation.territoryId, async () => {
+        const motif = await publicMotif(organisation.id, query.motif_id, bookableByAudience(query));
+        const lieuId = await checkLieu(organisation.id, query.lieu_id, true);
+        const settings = await loadSearchSettings(platform.schemas);
+        const scope = { organisationIds: [organisation.id], motifIds: [motif.id], lieuId, searcher: null };
+        return findNextAvailability({ motifs: [motif], scope, audience: 'public', now: platform.clock.now().getTime(), settings });
+      });
+    },
+  }),
 ];
