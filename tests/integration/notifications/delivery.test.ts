@@ -1,3 +1,4 @@
+import { tx } from '../../../platform/src/db/database';
 import { eventOf, OUTBOX_EVENT_COLUMNS } from '../../../platform/src/events/dispatcher';
 import { NotificationsConsumer } from '../../../platform/src/notifications/consumer';
 import { TestPlatform } from '../../support/platform';
@@ -185,6 +186,27 @@ describe('usager and agent notifications, end to end', () => {
     expect(byOthers.headers.get('subject')).toBe('Indisponibilité ajoutée : le jeudi 17 décembre 2026, 09h00 – 12h00');
     await waitFor(async () => (await test.sql(`SELECT 1 FROM consumer_receipts WHERE consumer = 'notifications' AND status = 'pending'`)).length === 0);
     expect(mailsTo(anne)).toHaveLength(before + 2);
+  });
+
+  it('tells the usager of an rdv déprogrammé (no longer held after a change of planning) with METHOD:CANCEL', async () => {
+    const address = 'dominique@example.fr';
+    const sent = mailsTo(address).length;
+    const rdvId = await book({ starts_at: '2026-12-10T11:00:00+01:00', user_ids: [f.dominique] });
+    await nextMailTo(address, sent); // the confirmation
+    // As an agenda change would write it: the rdv and its participations revoked, a higher sequence, the event's reason.
+    await test.db.tenant(f.territoryId, async () => {
+      await tx().query(`UPDATE rdvs SET status = 'revoked', cancelled_at = $2, sequence = sequence + 1 WHERE id = $1`, [rdvId, NOW]);
+      await tx().query(`UPDATE participations SET status = 'revoked' WHERE rdv_id = $1`, [rdvId]);
+      await tx().query(
+        `INSERT INTO outbox_events (territory_id, organisation_id, model, event, record_id, payload, actor_agent_id)
+         VALUES ($1, $2, 'rdv', 'updated', $3, $4, NULL)`,
+        [f.territoryId, f.mairie, rdvId, { id: rdvId, webhook_reason: 'rdv_unscheduled', notify: true, actor: { type: 'system', agent_id: null } }],
+      );
+    });
+    const unscheduled = parseMime((await nextMailTo(address, sent + 1)).raw);
+    expect(unscheduled.headers.get('subject')).toBe('Rendez-vous du jeudi 10 décembre 2026 à 11h00 déprogrammé');
+    expect(partOfType(unscheduled, 'text/plain').body).toContain('À la suite d’une modification du planning');
+    expect(icsLines(partOfType(unscheduled, 'text/calendar').body)).toEqual(expect.arrayContaining(['METHOD:CANCEL', 'SEQUENCE:1', `UID:rdv-${rdvId}@lapin.localhost`]));
   });
 
   it('sends nothing twice when the same event is delivered again', async () => {
