@@ -44,6 +44,17 @@ export interface RouteDefinition<A extends Access = Access> {
   handle(request: ApiRequest<A>): Promise<unknown>;
 }
 
+/**
+ * A handler's answer when its status is not the route's: a booking that awaits
+ * its confirmation answers 202 where a confirmed one answers 201.
+ */
+export class Reply {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
 /** Identity function that lets TypeScript infer the actor's type from `access`. */
 export function route<A extends Access>(definition: RouteDefinition<A>): RouteDefinition<A> {
   return definition;
