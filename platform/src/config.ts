@@ -18,6 +18,30 @@ export interface PlatformConfig {
   sessionTtlHours: number;
   /** Webhook targets on private or loopback addresses are refused unless allowed (tests, development). */
   allowPrivateWebhookTargets: boolean;
+  /** Key of the secrets plugins store (AES-256-GCM); without it, a key file generated in `dataDir`. */
+  secretsKey?: string;
+  /** Namespace of the queue's keys in Redis, so several installs (or test files) can share one Redis. */
+  queuePrefix: string;
+  jobs: JobSettings;
+}
+
+/** The event pipeline's pace, in milliseconds (tests shorten it). */
+export interface JobSettings {
+  /** How often an idle dispatcher looks at the outbox. */
+  pollMs: number;
+  /** Delay before the first retry; it doubles with each attempt, up to `retryMaxMs`. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** A consumer waiting for an earlier event of the same record looks again after this. */
+  deferMs: number;
+  /** Longest a plugin handler may run before the attempt counts as failed. */
+  handlerTimeoutMs: number;
+  /** Ceiling on plugins' outgoing HTTP requests (webhooks ask for 10 s). */
+  httpTimeoutMs: number;
+  /** How often work whose job may have been lost (a crash, an emptied Redis) is queued again. */
+  recoveryMs: number;
+  /** Jobs run at once by one process. */
+  concurrency: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
@@ -34,5 +58,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     seedDemo: env.SEED_DEMO !== 'false',
     sessionTtlHours: Number(env.SESSION_TTL_HOURS ?? 12),
     allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS === 'true',
+    secretsKey: env.SECRETS_KEY || undefined,
+    queuePrefix: env.QUEUE_PREFIX || 'lapin',
+    jobs: {
+      pollMs: Number(env.JOB_POLL_MS ?? 500),
+      retryBaseMs: Number(env.JOB_RETRY_BASE_MS ?? 5_000),
+      retryMaxMs: Number(env.JOB_RETRY_MAX_MS ?? 3_600_000),
+      deferMs: Number(env.JOB_DEFER_MS ?? 500),
+      handlerTimeoutMs: Number(env.PLUGIN_TIMEOUT_MS ?? 60_000),
+      httpTimeoutMs: Number(env.PLUGIN_HTTP_TIMEOUT_MS ?? 10_000),
+      recoveryMs: Number(env.JOB_RECOVERY_MS ?? 60_000),
+      concurrency: Number(env.JOB_CONCURRENCY ?? 8),
+    },
   };
 }

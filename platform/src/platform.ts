@@ -2,6 +2,7 @@ import type { Clock } from './clock';
 import type { PlatformConfig } from './config';
 import type { Database } from './db/database';
 import type { SchemaRegistry } from './http/schemas';
+import type { JobQueue } from './jobs/queue';
 
 /** What every part of the platform is given: no globals, so tests build their own. */
 export interface Platform {
@@ -9,4 +10,6 @@ export interface Platform {
   db: Database;
   clock: Clock;
   schemas: SchemaRegistry;
+  /** Where jobs are enqueued; absent in a process that runs no queue (most tests). */
+  queue?: JobQueue;
 }
