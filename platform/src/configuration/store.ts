@@ -1,9 +1,13 @@
 import { currentTerritoryId, tx } from '../db/database';
 import { AppError } from '../errors';
 import type { JsonSchema, SchemaRegistry } from '../http/schemas';
+import { installedPluginSchemas } from '../plugins/registry';
 import { documentChanges, DocumentChange } from './diff';
 import { DOCUMENT_RULES } from './rules';
 import { TerritoryConfig } from './territory-config.entity';
+
+/** Schemas that do not come from files: `plugins.<name>` documents, from the plugin's manifest. */
+export type SchemaSource = (key: string) => JsonSchema | undefined;
 
 export interface ConfigVersion {
   key: string;
@@ -20,16 +24,26 @@ export interface ConfigHistoryEntry extends ConfigVersion {
 
 /**
  * A territory's configuration: documents by key (`services`, `user_fields`, ...), each
- * validated by `schemas/config/<key>.json` and versioned; the newest version is in force.
+ * validated by `schemas/config/<key>.json` (or, for `plugins.<name>`, by the schema the
+ * plugin's manifest gives) and versioned; the newest version is in force.
  * A key with no version yet answers the schema's `default` as version 0.
  */
 export class ConfigStore {
-  constructor(private readonly schemas: SchemaRegistry) {}
+  constructor(
+    private readonly schemas: SchemaRegistry,
+    private readonly extraSchemas: SchemaSource = installedPluginSchemas,
+  ) {}
 
   schemaId(key: string): string {
     const id = `config/${key}.json`;
-    if (!/^[a-z][a-z0-9_]*(\.[a-z0-9_-]+)?$/.test(key) || !this.schemas.schemas.has(id)) {
-      throw AppError.notFound(`Configuration document ${key.slice(0, 80)}`);
+    const unknown = () => AppError.notFound(`Configuration document ${key.slice(0, 80)}`);
+    if (!/^[a-z][a-z0-9_]*(\.[a-z0-9_-]+)?$/.test(key)) throw unknown();
+    if (!this.schemas.schemas.has(id)) {
+      const extra = this.extraSchemas(key);
+      if (!extra) throw unknown();
+      // Registered once beside the files' schemas: compiled once, then cached like them.
+      this.schemas.ajv.addSchema(extra);
+      this.schemas.schemas.set(id, extra);
     }
     return id;
   }

@@ -7,6 +7,7 @@ import { lieuRoutes } from '../lieux/routes';
 import { motifRoutes } from '../motifs/routes';
 import { publicOrganisationRoutes } from '../organisations/public-routes';
 import { organisationRoutes } from '../organisations/routes';
+import { pluginRoutes } from '../plugins/routes';
 import { schedulingRoutes } from '../scheduling/routes';
 import { serviceRoutes } from '../services/routes';
 import { tenancyRoutes } from '../tenancy/routes';
@@ -30,4 +31,5 @@ export const API_ROUTES: RouteDefinition[] = [
   ...schedulingRoutes,
   ...publicOrganisationRoutes,
   ...userRoutes,
+  ...pluginRoutes,
 ] as RouteDefinition[];

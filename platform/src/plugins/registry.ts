@@ -1,0 +1,24 @@
+import exampleAuditLog from '../../../plugins/example-audit-log';
+import webhooks from '../../../plugins/webhooks';
+import { pluginSchemaSource } from './config';
+import { checkPlugins } from './manifest';
+import type { PluginDefinition } from './sdk';
+
+export interface InstalledPlugin {
+  plugin: PluginDefinition<any>;
+  /** Mount its routes under `/api/v1` rather than `/api/v1/plugins/<name>`: for the reference's paths (webhooks). */
+  mountAtApiRoot?: boolean;
+}
+
+/** The plugins this platform runs: a plugin is installed by adding it here. */
+export const INSTALLED_PLUGINS: readonly InstalledPlugin[] = [
+  { plugin: webhooks, mountAtApiRoot: true },
+  { plugin: exampleAuditLog },
+];
+
+export const PLUGINS = INSTALLED_PLUGINS.map(({ plugin }) => plugin);
+
+checkPlugins(PLUGINS);
+
+/** ConfigStore's source for `plugins.<name>` schemas. */
+export const installedPluginSchemas = pluginSchemaSource(PLUGINS);

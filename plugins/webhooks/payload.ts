@@ -1,0 +1,51 @@
+import crypto from 'node:crypto';
+import type { DomainEvent } from '../../platform/src/plugins/sdk';
+
+/** What an endpoint may subscribe to: the reference's list. */
+export const SUBSCRIPTIONS = [
+  'rdv', 'absence', 'plage_ouverture', 'user', 'user_profile', 'organisation', 'motif', 'lieu', 'agent', 'agent_role',
+] as const;
+
+export function isSubscription(model: string): boolean {
+  return (SUBSCRIPTIONS as readonly string[]).includes(model);
+}
+
+/** The reference names models after its classes: `plage_ouverture` → `PlageOuverture`. */
+export function modelName(model: string): string {
+  return model.split('_').map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('');
+}
+
+/**
+ * `{"data": ..., "meta": {"model", "event", "webhook_reason", "timestamp"}}`, as the reference
+ * sends it. The event's `webhook_reason` (rdv changes carry one) moves to `meta`. Built once
+ * per delivery and stored, so every attempt sends the same bytes.
+ */
+export function webhookBody(event: DomainEvent): string {
+  const { webhook_reason: reason, ...data } = event.payload;
+  return JSON.stringify({
+    data,
+    meta: {
+      model: modelName(event.model),
+      event: event.event,
+      webhook_reason: typeof reason === 'string' ? reason : null,
+      timestamp: event.occurred_at,
+    },
+  });
+}
+
+export function hmacHex(secret: string, content: string): string {
+  return crypto.createHmac('sha256', secret).update(content).digest('hex');
+}
+
+/**
+ * `X-Lapin-Signature`: the reference's signature of the raw body. `X-Lapin-Timestamp`
+ * (Unix seconds, at sending) and `X-Lapin-Signature-V2` over `timestamp.body` let a
+ * receiver refuse a replayed request.
+ */
+export function signatureHeaders(secret: string, body: string, timestamp: number): Record<string, string> {
+  return {
+    'x-lapin-signature': hmacHex(secret, body),
+    'x-lapin-timestamp': String(timestamp),
+    'x-lapin-signature-v2': hmacHex(secret, `${timestamp}.${body}`),
+  };
+}
