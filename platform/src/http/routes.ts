@@ -1,6 +1,7 @@
 import { agendaRoutes } from '../agenda/routes';
 import { agentRoutes } from '../agents/routes';
 import { authRoutes } from '../auth/routes';
+import { rdvRoutes } from '../booking/routes';
 import { configurationRoutes } from '../configuration/routes';
 import { formRoutes } from '../forms/routes';
 import { lieuRoutes } from '../lieux/routes';
@@ -31,5 +32,6 @@ export const API_ROUTES: RouteDefinition[] = [
   ...schedulingRoutes,
   ...publicOrganisationRoutes,
   ...userRoutes,
+  ...rdvRoutes,
   ...pluginRoutes,
 ] as RouteDefinition[];
