@@ -38,8 +38,14 @@ export class TestPlatform {
     private readonly database: TestDatabase,
   ) {}
 
-  static async start(options: { config?: Partial<PlatformConfig>; now?: Date; demo?: boolean } = {}): Promise<TestPlatform> {
-    const database = await createTestDatabase();
+  /**
+   * `sameDatabaseAs`: a second platform (its own pool and server, as a second API
+   * process) on another one's PostgreSQL database, which it neither seeds nor drops.
+   */
+  static async start(options: { config?: Partial<PlatformConfig>; now?: Date; demo?: boolean; sameDatabaseAs?: TestPlatform } = {}): Promise<TestPlatform> {
+    const shared = options.sameDatabaseAs?.database;
+    if (shared && !shared.url) throw new Error('Only a PostgreSQL database can be shared by two platforms');
+    const database = shared ? { url: shared.url, drop: async () => undefined } : await createTestDatabase();
     const db = await Database.open({ url: database.url, embeddedDataDir: 'memory://' });
     const clock = new ManualClock(options.now ?? new Date());
     const config: PlatformConfig = { ...readConfig({}), allowPrivateWebhookTargets: true, ...options.config };
@@ -49,6 +55,7 @@ export class TestPlatform {
     const { port } = server.address() as AddressInfo;
     platform.config.publicUrl = `http://127.0.0.1:${port}`;
     const test = new TestPlatform(platform, clock, `http://127.0.0.1:${port}`, server, database);
+    if (shared) return test;
     await test.createPlatformAdmin();
     if (options.demo !== false) await applyTenant(platform, DEMO_TENANT_DIR);
     return test;

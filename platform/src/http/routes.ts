@@ -1,6 +1,7 @@
 import { agendaRoutes } from '../agenda/routes';
 import { agentRoutes } from '../agents/routes';
 import { authRoutes } from '../auth/routes';
+import { publicBookingRoutes } from '../booking/public-routes';
 import { rdvRoutes } from '../booking/routes';
 import { configurationRoutes } from '../configuration/routes';
 import { formRoutes } from '../forms/routes';
@@ -33,5 +34,6 @@ export const API_ROUTES: RouteDefinition[] = [
   ...publicOrganisationRoutes,
   ...userRoutes,
   ...rdvRoutes,
+  ...publicBookingRoutes,
   ...pluginRoutes,
 ] as RouteDefinition[];

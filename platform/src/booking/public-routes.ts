@@ -1,0 +1,89 @@
+import { AppError } from '../errors';
+import { route } from '../http/route';
+import { AccountBody, myRdvs, openAccount, signedInUsager, signInUsager, signOutUsager, verifyAccount } from './accounts';
+import { bookOnline, confirmHold, OnlineBooking } from './holds';
+import { cancelByUsager, moveByUsager, showRecap } from './self-service';
+
+/** Online booking, its confirmation, self-service and usager accounts: no agent token. */
+export const publicBookingRoutes = [
+  route({
+    method: 'post', path: '/api/public/rdvs', tag: 'public', access: 'public', status: 202,
+    body: 'api/public.rdv.json',
+    summary: 'Book a créneau online (usager, or prescripteur for an usager): 202 {id, status: pending, confirmation: email} while the code sent by email is awaited (10 minutes); 201 with the rdv for a signed-in usager; 409 when the créneau is gone. Idempotency-Key honoured',
+    async handle(request) {
+      return bookOnline(request, request.body as OnlineBooking, await signedInUsager(request.platform, request.koa));
+    },
+  }),
+  route({
+    method: 'post', path: '/api/public/rdvs/:id/confirm', tag: 'public', access: 'public',
+    body: 'api/public.rdv.confirm.json',
+    summary: 'Confirm an online booking with the code sent by email: the rdv and its self-service link (manage_url); 410 once expired or used, 429 after 5 wrong codes',
+    async handle(request) {
+      return confirmHold(request, request.params.id, (request.body as { code: string }).code);
+    },
+  }),
+  route({
+    method: 'get', path: '/api/public/rdvs/:token', tag: 'public', access: 'public',
+    summary: "The rdv of a self-service link, once ?last_name_prefix= gives the first 3 letters of the usager's last name (5 wrong tries, then 429 with Retry-After)",
+    async handle(request) {
+      return showRecap(request, request.params.token);
+    },
+  }),
+  route({
+    method: 'post', path: '/api/public/rdvs/:token/cancel', tag: 'public', access: 'public',
+    body: 'api/public.rdv.cancel.json',
+    summary: "The usager cancels their rdv (until the motif's deadline, 4 hours by default)",
+    async handle(request) {
+      return cancelByUsager(request, request.params.token, request.body as { last_name_prefix: string });
+    },
+  }),
+  route({
+    method: 'post', path: '/api/public/rdvs/:token/move', tag: 'public', access: 'public',
+    body: 'api/public.rdv.move.json',
+    summary: 'The usager moves their rdv to another créneau of the motif, when the motif allows it, more than 2 days ahead, for an rdv not booked by an agent',
+    async handle(request) {
+      return moveByUsager(request, request.params.token, request.body as { last_name_prefix: string; starts_at: string });
+    },
+  }),
+  route({
+    method: 'post', path: '/api/public/accounts', tag: 'public', access: 'public', status: 202,
+    body: 'api/public.account.json',
+    summary: 'Open an usager account; a code sent by email verifies it',
+    async handle({ platform, body }) {
+      return openAccount(platform, body as AccountBody);
+    },
+  }),
+  route({
+    method: 'post', path: '/api/public/accounts/verify', tag: 'public', access: 'public',
+    body: 'api/public.account.verify.json',
+    summary: 'Verify an usager account with the code sent by email (5 wrong codes, then 429)',
+    async handle({ platform, body, koa }) {
+      return verifyAccount(platform, koa, body as { email: string; code: string });
+    },
+  }),
+  route({
+    method: 'post', path: '/api/public/accounts/sign_in', tag: 'public', access: 'public',
+    body: 'api/sign_in.json',
+    summary: 'Sign in to a verified usager account: a bearer token for /api/public/me/rdvs and for booking without a code',
+    async handle({ platform, body, koa }) {
+      return signInUsager(platform, koa, body as { email: string; password: string });
+    },
+  }),
+  route({
+    method: 'delete', path: '/api/public/accounts/sign_in', tag: 'public', access: 'public',
+    summary: "Sign out: the usager's token stops working",
+    async handle({ platform, koa }) {
+      await signOutUsager(platform, koa);
+      return undefined;
+    },
+  }),
+  route({
+    method: 'get', path: '/api/public/me/rdvs', tag: 'public', access: 'public',
+    summary: "The signed-in usager's rdvs in every territory, newest first",
+    async handle({ platform, koa }) {
+      const usager = await signedInUsager(platform, koa);
+      if (!usager) throw new AppError('unauthenticated', 'Sign in first: no bearer token');
+      return myRdvs(platform, usager);
+    },
+  }),
+];

@@ -1,0 +1,123 @@
+/**
+ * The usager's self-service from the link of their notifications: once they
+ * type the first 3 letters of their last name (5 wrong tries, then a pause),
+ * they see the recap, may cancel until the motif's deadline and move the rdv
+ * to another créneau of the same motif when the rules allow it.
+ */
+import { territoryTimeZone } from '../agenda/definitions';
+import { tx } from '../db/database';
+import { AppError } from '../errors';
+import { ApiRequest } from '../http/route';
+import { spreadStatus } from './agent-booking';
+import { AttemptCounter } from './attempts';
+import { publicCreneauAt } from './availability';
+import { idempotent } from './idempotency';
+import { checkLastNamePrefix, LINK_GRACE_MS, resolveLink } from './links';
+import { setParticipationStatus } from './participations';
+import { Rdv } from './rdv.entity';
+import { Acting, loadRdvRecords, recordRdvChange, saveStatus, slotTaken, snapshot, writeAgentTime } from './rdvs';
+import { cancelRefusal, loadUsagerView, moveRefusal, recapJson, UsagerView } from './recap';
+
+const REFUSALS: Record<string, string> = {
+  already_cancelled: 'This rdv is already cancelled',
+  not_cancellable_online: 'This rdv cannot be cancelled online: contact the organisation',
+  too_late: 'It is too late to do this online: contact the organisation',
+  not_movable_online: 'This rdv cannot be moved online: contact the organisation',
+  booked_by_agent: 'An rdv booked by an agent is moved by the organisation: contact it',
+};
+
+function refuse(reason: string): never {
+  if (reason === 'already_cancelled') throw AppError.conflict(REFUSALS[reason]);
+  throw AppError.forbidden(REFUSALS[reason]);
+}
+
+interface LinkStep {
+  view: UsagerView;
+  zone: string;
+  now: Date;
+  acting: Acting;
+}
+
+/**
+ * Opens the rdv of a self-service link for `action`, in its territory's
+ * transaction: 404 for an unknown link, 410 once the rdv is over, the letters
+ * checked (and counted when wrong) before anything is shown or changed.
+ */
+export async function withLink<T>(
+  request: ApiRequest<'public'>,
+  token: string,
+  lastNamePrefix: string | undefined,
+  action: (step: LinkStep) => Promise<T>,
+  options: { lock?: boolean } = {},
+): Promise<T> {
+  const { platform } = request;
+  const link = await resolveLink(platform, token);
+  return new AttemptCounter(platform, `rdv_link:${link.tokenHash}`).guard(request.koa, () =>
+    platform.db.tenant(link.territoryId, async () => {
+      const now = platform.clock.now();
+      const view = await loadUsagerView(link.participationId, options);
+      if (now.getTime() > view.record.rdv.ends_at.getTime() + LINK_GRACE_MS) throw new AppError('gone', 'This link has expired: the rdv is over');
+      checkLastNamePrefix(view.user.last_name, lastNamePrefix);
+      const acting: Acting = { type: 'user', agentId: null, userId: view.user.id };
+      return action({ view, zone: await territoryTimeZone(), now, acting });
+    }));
+}
+
+/** GET /api/public/rdvs/{token}?last_name_prefix=. */
+export async function showRecap(request: ApiRequest<'public'>, token: string) {
+  return withLink(request, token, request.query.last_name_prefix, async ({ view, zone, now }) => recapJson(view, zone, now));
+}
+
+/**
+ * POST /api/public/rdvs/{token}/cancel: the usager cancels (excused). In a
+ * collectif session they leave it (their participation); the session goes on.
+ */
+export async function cancelByUsager(request: ApiRequest<'public'>, token: string, body: { last_name_prefix: string }) {
+  return withLink(request, token, body.last_name_prefix, async ({ view, zone, now, acting }) => {
+    const reason = cancelRefusal(view, now);
+    if (reason) refuse(reason);
+    const before = snapshot(view.record);
+    const { rdv } = view.record;
+    let eventReason;
+    if (rdv.collectif) {
+      eventReason = await setParticipationStatus(view.record, view.participation.id, 'excused', acting, now);
+    } else {
+      await saveStatus(rdv, 'excused', now);
+      await spreadStatus(view.record, 'excused', now);
+      eventReason = 'rdv_cancelled_by_user' as const;
+    }
+    const [after] = await loadRdvRecords([rdv.id]);
+    await recordRdvChange(before, after, eventReason, acting, now, zone, { userId: view.user.id });
+    return recapJson(await loadUsagerView(view.participation.id), zone, now);
+  }, { lock: true });
+}
+
+/**
+ * POST /api/public/rdvs/{token}/move: to another créneau of the same motif at the
+ * same lieu, checked by the slot engine with the rdv's own time freed; the agent
+ * may change (the créneau's). Idempotency-Key honoured.
+ */
+export async function moveByUsager(request: ApiRequest<'public'>, token: string, body: { last_name_prefix: string; starts_at: string }) {
+  return withLink(request, token, body.last_name_prefix, ({ view, zone, now, acting }) =>
+    idempotent(request, `public:rdv_link:${view.participation.id}:move`, 200, async () => {
+      const reason = moveRefusal(view, now);
+      if (reason) refuse(reason);
+      const { rdv } = view.record;
+      const before = snapshot(view.record);
+      const startsAt = new Date(body.starts_at);
+      if (startsAt.getTime() === rdv.starts_at.getTime()) throw AppError.invalidField('starts_at', 'is the rdv\'s own time');
+      // The rdv's own time is no obstacle to a créneau that overlaps it.
+      await writeAgentTime(rdv, []);
+      const slot = await publicCreneauAt({ organisationId: rdv.organisation_id, motif: view.motif, lieuId: rdv.lieu_id!, startsAt, platform: request.platform });
+      if ('refusal' in slot) {
+        if (slot.refusal === 'taken') throw slotTaken();
+        throw AppError.invalidField('starts_at', 'is not a créneau of this motif at this lieu');
+      }
+      Object.assign(rdv, { starts_at: startsAt, ends_at: new Date(slot.creneau.endsAt), sequence: rdv.sequence + 1, updated_at: now });
+      await tx().save(Rdv, rdv);
+      await writeAgentTime(rdv, [slot.creneau.agentId]);
+      const [after] = await loadRdvRecords([rdv.id]);
+      await recordRdvChange(before, after, 'rdv_updated', acting, now, zone, { userId: view.user.id });
+      return recapJson(await loadUsagerView(view.participation.id), zone, now);
+    }), { lock: true });
+}
