@@ -30,6 +30,29 @@ export function currentTerritoryId(): string {
   return territoryId;
 }
 
+/** Any constant: the key of the advisory lock that serialises migrations across processes. */
+const MIGRATION_LOCK_KEY = 7_240_611;
+
+/**
+ * Applies pending migrations. Several processes (API, workers) may start at once on one
+ * PostgreSQL: a session-level advisory lock makes the others wait, then find nothing to do.
+ */
+async function migrate(dataSource: DataSource, embedded: boolean): Promise<void> {
+  if (embedded) {
+    await dataSource.runMigrations({ transaction: 'each' });
+    return;
+  }
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await runner.release();
+  }
+}
+
 export interface DatabaseOptions {
   /** A PostgreSQL URL; when absent, the embedded PostgreSQL (PGlite) is used. */
   url?: string;
@@ -76,7 +99,7 @@ export class Database {
     }
     const dataSource = new DataSource(dataSourceOptions);
     await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
+    await migrate(dataSource, !options.url);
     return new Database(dataSource, !options.url);
   }
 
