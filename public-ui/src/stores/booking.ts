@@ -1,7 +1,9 @@
 import { defineStore } from 'pinia';
-import { ref, watch } from 'vue';
+import { computed, ref, watch } from 'vue';
+import type { RouteLocationRaw } from 'vue-router';
 import type { Audience } from '../api/public';
 import type { ConfirmedRdv, Creneau, PendingRdv } from '../api/types';
+import { audienceQuery } from '../composables/audience';
 
 /** How long the platform holds a slot while the email code is awaited, when it does not say. */
 export const DEFAULT_HOLD_MINUTES = 10;
@@ -58,6 +60,13 @@ export const useBookingStore = defineStore('booking', () => {
     sessionStorage.setItem(STORAGE_KEY, JSON.stringify(value));
   }, { deep: true });
 
+  /** Back to the slot grid this booking came from: same motif, entrance, lieu and week. */
+  const slotsRoute = computed<RouteLocationRaw | null>(() => {
+    if (!slug.value || !motifId.value) return null;
+    const chosen = creneau.value ? { lieu: creneau.value.lieu_id, semaine: creneau.value.starts_at.slice(0, 10) } : {};
+    return { name: 'creneaux', params: { slug: slug.value, motifId: motifId.value }, query: { ...audienceQuery(audience.value), ...chosen } };
+  });
+
   function chooseSlot(organisationSlug: string, entrance: Audience, chosen: Creneau): void {
     if (slug.value !== organisationSlug || audience.value !== entrance) {
       userValues.value = {};
@@ -96,5 +105,5 @@ export const useBookingStore = defineStore('booking', () => {
     asPrescripteur.value = false;
   }
 
-  return { slug, audience, motifId, creneau, hold, confirmed, notice, userValues, prescripteurValues, asPrescripteur, chooseSlot, held, loseSlot, confirm };
+  return { slug, audience, motifId, slotsRoute, creneau, hold, confirmed, notice, userValues, prescripteurValues, asPrescripteur, chooseSlot, held, loseSlot, confirm };
 });

@@ -38,7 +38,9 @@ export function ensureUiBuilt(workspace: 'admin-ui' | 'public-ui'): void {
   const startedAt = Date.now();
   // Checked again under the lock: another test file may have built it meanwhile.
   const buildUnlessFresh = `node -e "const fs = require('fs'); process.exit(fs.existsSync('${built}') && fs.statSync('${built}').mtimeMs > ${startedAt} ? 0 : 1)" || npm run build -w ${workspace}`;
-  execFileSync('flock', [path.join(os.tmpdir(), `lapin-${workspace}-build.lock`), '-c', buildUnlessFresh], { cwd: ROOT, stdio: 'inherit' });
+  // Jest sets NODE_ENV=test, which would make Vite build Vue's development bundles: test what ships.
+  const env = { ...process.env, NODE_ENV: 'production' };
+  execFileSync('flock', [path.join(os.tmpdir(), `lapin-${workspace}-build.lock`), '-c', buildUnlessFresh], { cwd: ROOT, stdio: 'inherit', env });
   if (!builtIsCurrent(ui)) throw new Error(`${workspace} did not build`);
 }
 
