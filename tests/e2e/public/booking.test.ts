@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { auditScreen, Browser, ensureUiBuilt, gzippedSize, openBrowser } from '../admin/support';
 import { fastJobs, RunningPipeline, startPipeline } from '../../integration/notifications/pipeline';
 import { TestPlatform } from '../../support/platform';
-import { BookableMotif, chooseFirstSlot, confirmationCode, fillIdentity, MOTIF_NAME, openPlages, openSlots, ORGANISATION, shows } from './support';
+import { BookableMotif, chooseFirstSlot, confirmationCode, emailTo, fillIdentity, MOTIF_NAME, openPlages, openSlots, ORGANISATION, shows } from './support';
 
 /*
  * The public portal driven in Chromium against a running platform: an usager
@@ -279,5 +279,65 @@ it('moves the rdv to another créneau of the same motif from the self-service pa
     ['sam.moreau@exemple.fr'],
   );
   expect(new Date(moved.starts_at).getTime()).toBe(Date.parse(startsAt));
+  await page.close();
+});
+
+it("confirms from the email's link, in a browser that never saw the booking", async () => {
+  const creneaux = await test.call('get', `/api/public/organisations/${ORGANISATION}/creneaux?motif_id=${motif.motifId}&lieu_id=${motif.lieuId}&from=${today()}&to=${inDays(30)}`);
+  const held = await test.call('post', '/api/public/rdvs', {
+    body: { motif_id: motif.motifId, lieu_id: motif.lieuId, starts_at: creneaux.body.data[0].starts_at, user: { first_name: 'Zoé', last_name: 'Girard', email: 'zoe.girard@exemple.fr' } },
+  });
+  expect(held.status).toBe(202);
+  const link = (await emailTo(test, 'zoe.girard@exemple.fr')).match(/https?:\/\/\S+\/reservation\/code\?\S+/)![0];
+
+  const page = await newPage();
+  await page.goto(link);
+  await page.getByRole('heading', { level: 1, name: 'Confirmer le rendez-vous' }).waitFor();
+  await expect(page.getByLabel('Code de confirmation').inputValue()).resolves.toMatch(/^\d{6}$/);
+  expect(await auditScreen(page, 'public/4b-code-from-email')).toEqual([]);
+  await page.locator('[data-test="confirm-code"]').click();
+  await page.getByRole('heading', { level: 1, name: 'Rendez-vous confirmé' }).waitFor();
+  await shows(page.locator('[data-test="rdv-recap"]'), MOTIF_NAME);
+  await page.close();
+});
+
+it('lets a prescripteur in by their own entrance, with the motifs opened to prescripteurs', async () => {
+  const page = await newPage();
+  await page.goto(`${test.baseUrl}/public/organisations/${ORGANISATION}`);
+  await page.getByRole('heading', { level: 1, name: 'Mairie de Val-Fleuri' }).waitFor();
+  await expect(page.getByText('Permis de construire — conseil').count()).resolves.toBe(0);
+  await page.locator('[data-test="prescripteur-entrance"]').click();
+  await page.locator('[data-test="prescripteur-mode"]').waitFor();
+  await page.getByText('Permis de construire — conseil').waitFor();
+  expect(await auditScreen(page, 'public/1b-prescripteur-entrance')).toEqual([]);
+
+  // Booked from this entrance, the form opens on the prescripteur's identity.
+  await page.getByRole('link', { name: new RegExp(`ce motif : ${MOTIF_NAME}`) }).click();
+  await page.getByRole('radio', { name: /Hôtel de ville/ }).check();
+  await page.locator('[data-test="next-availability"]').click();
+  await chooseFirstSlot(page);
+  await expect(page.locator('[data-test="as-prescripteur"] input').isChecked()).resolves.toBe(true);
+  await page.locator('[data-test="prescripteur-fields"]').waitFor();
+  await page.close();
+});
+
+it('can be used with the keyboard alone, the focus following each new page', async () => {
+  const page = await newPage();
+  await page.goto(`${test.baseUrl}/public/organisations/${ORGANISATION}`);
+  await page.getByRole('heading', { level: 1, name: 'Mairie de Val-Fleuri' }).waitFor();
+  // The first Tab reaches the skip link, which leads to the content.
+  await page.keyboard.press('Tab');
+  await expect(page.evaluate(() => document.activeElement?.textContent?.trim())).resolves.toBe('Aller au contenu');
+
+  await page.getByRole('link', { name: new RegExp(`ce motif : ${MOTIF_NAME}`) }).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1' && document.activeElement.textContent === "Carte d'identité et passeport");
+  await page.getByRole('radio', { name: /Hôtel de ville/ }).focus();
+  await page.keyboard.press('Space');
+  await page.locator('[data-test="next-availability"]').focus();
+  await page.keyboard.press('Enter');
+  await page.locator('[data-test^="slot-"]').first().focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1' && document.activeElement.textContent === 'Vos coordonnées');
   await page.close();
 });

@@ -46,15 +46,21 @@ export async function openPlages(test: TestPlatform): Promise<BookableMotif> {
   return { motifId: motif.id, lieuId: lieu.id };
 }
 
-/** The 6-digit code of the `nth` email sent to `email` (the first by default), read in the dev mailbox once the pipeline sent it. */
-export async function confirmationCode(test: TestPlatform, email: string, nth = 1): Promise<string> {
+/** The text of the `nth` email sent to `email` (the first by default), read in the dev mailbox once the pipeline sent it. */
+export async function emailTo(test: TestPlatform, email: string, nth = 1): Promise<string> {
   const texts = await waitFor(async () => {
     const mailbox = await test.call('get', '/dev/mailbox?format=json');
     const received = (mailbox.body.data as { to: { address: string }; text: string }[]).filter((m) => m.to.address === email).map((m) => m.text);
     return received.length >= nth && received;
   }, 15_000, `email ${nth} to ${email}`);
-  const code = texts[nth - 1].match(/\b(\d{6})\b/)?.[1];
-  if (!code) throw new Error(`No code in the email to ${email}: ${texts[nth - 1]}`);
+  return texts[nth - 1];
+}
+
+/** The 6-digit code of the first email sent to `email`. */
+export async function confirmationCode(test: TestPlatform, email: string): Promise<string> {
+  const text = await emailTo(test, email);
+  const code = text.match(/\b(\d{6})\b/)?.[1];
+  if (!code) throw new Error(`No code in the email to ${email}: ${text}`);
   return code;
 }
 
