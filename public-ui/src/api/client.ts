@@ -28,11 +28,6 @@ export class ApiError extends Error {
     return this.problem.status;
   }
 
-  /** The platform's error kind (`about:blank#conflict` → `conflict`). */
-  get kind(): string | undefined {
-    return this.problem.type?.split('#')[1];
-  }
-
   get fieldErrors(): FieldError[] {
     return this.problem.errors ?? [];
   }
