@@ -3,6 +3,7 @@ import type { PlatformConfig } from './config';
 import type { Database } from './db/database';
 import type { SchemaRegistry } from './http/schemas';
 import type { JobQueue } from './jobs/queue';
+import type { MailTransport } from './notifications/mailer';
 
 /** What every part of the platform is given: no globals, so tests build their own. */
 export interface Platform {
@@ -12,4 +13,6 @@ export interface Platform {
   schemas: SchemaRegistry;
   /** Where jobs are enqueued; absent in a process that runs no queue (most tests). */
   queue?: JobQueue;
+  /** The one mail transport (SMTP, or the dev mailbox without SMTP_URL); see notifications/mail.ts. */
+  mail?: MailTransport;
 }

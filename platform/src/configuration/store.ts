@@ -4,6 +4,7 @@ import type { JsonSchema, SchemaRegistry } from '../http/schemas';
 import { installedPluginSchemas } from '../plugins/registry';
 import { documentChanges, DocumentChange } from './diff';
 import { DOCUMENT_RULES } from './rules';
+import { sealSecrets } from './secrets';
 import { TerritoryConfig } from './territory-config.entity';
 
 /** Schemas that do not come from files: `plugins.<name>` documents, from the plugin's manifest. */
@@ -71,6 +72,7 @@ export class ConfigStore {
     const valid = this.schemas.validate<Record<string, unknown>>(this.schemaId(key), document);
     const errors = DOCUMENT_RULES[key]?.(valid, this.schemas) ?? [];
     if (errors.length) throw AppError.invalid(`The ${key} document is invalid`, errors);
+    const stored = sealSecrets(key, valid);
     const { version } = await this.current(key);
     // Two concurrent writers compute the same version: the primary key refuses the second.
     try {
@@ -78,7 +80,7 @@ export class ConfigStore {
         territory_id: currentTerritoryId(),
         key,
         version: version + 1,
-        document: valid,
+        document: stored,
         author_agent_id: authorAgentId,
       });
       return await tx().save(row);

@@ -7,6 +7,7 @@ import { OutboxEvent } from '../events/outbox-event.entity';
 import { RecordVersion } from '../history/record-version.entity';
 import { Lieu } from '../lieux/lieu.entity';
 import { Motif } from '../motifs/motif.entity';
+import { NotificationReceipt } from '../notifications/receipt.entity';
 import { Organisation } from '../organisations/organisation.entity';
 import { Territory } from '../territories/territory.entity';
 import { User, UserProfile } from '../usagers/user.entity';
@@ -16,6 +17,6 @@ export const ENTITIES = [
   Territory, Organisation, Agent, AgentRole, AgentService, Invitation,
   PlatformAdmin, ApiToken, Motif, Lieu, TerritoryConfig, OutboxEvent, Rdv, RdvAgent,
   Participation, RdvHold, RdvLink,
-  PlageOuverture, Absence, Closure, ReferenceWeek,
+  PlageOuverture, Absence, Closure, ReferenceWeek, NotificationReceipt,
   User, UserProfile, RecordVersion,
 ];

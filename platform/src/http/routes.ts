@@ -7,6 +7,7 @@ import { configurationRoutes } from '../configuration/routes';
 import { formRoutes } from '../forms/routes';
 import { lieuRoutes } from '../lieux/routes';
 import { motifRoutes } from '../motifs/routes';
+import { notificationRoutes } from '../notifications/routes';
 import { publicOrganisationRoutes } from '../organisations/public-routes';
 import { organisationRoutes } from '../organisations/routes';
 import { pluginRoutes } from '../plugins/routes';
@@ -35,5 +36,6 @@ export const API_ROUTES: RouteDefinition[] = [
   ...userRoutes,
   ...rdvRoutes,
   ...publicBookingRoutes,
+  ...notificationRoutes,
   ...pluginRoutes,
 ] as RouteDefinition[];
