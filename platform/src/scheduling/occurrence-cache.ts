@@ -7,7 +7,10 @@
  * definition is simply another key (nothing to invalidate, whatever process
  * changed it), plages sharing a rule share its expansion, and any window (a
  * week's search, next availability's growing windows from "now") is served
- * from the weeks it covers. Least recently used weeks go first.
+ * from the weeks it covers. Weeks not asked for in a while go first: entries
+ * live in a young and an old generation; a hit in the old one moves the entry
+ * to the young one, and a full young generation becomes the old one (the old
+ * one is dropped). No bookkeeping on the common hit.
  */
 import { AgendaDefinition, expandOccurrences } from '../agenda/recurrence';
 import { DAY_MS, Interval } from '../agenda/time';
@@ -28,12 +31,14 @@ export function definitionKey(definition: AgendaDefinition): string {
 }
 
 export class OccurrenceCache {
-  private readonly weeks = new Map<string, readonly Interval[]>();
+  private young = new Map<string, readonly Interval[]>();
+  private old = new Map<string, readonly Interval[]>();
 
+  /** At most `maxWeeks` entries are kept (half in each generation). */
   constructor(private readonly maxWeeks = 200_000) {}
 
   get size(): number {
-    return this.weeks.size;
+    return this.young.size + this.old.size;
   }
 
   /**
@@ -59,15 +64,15 @@ export class OccurrenceCache {
 
   private week(key: string, definition: AgendaDefinition, timeZone: string, week: number): readonly Interval[] {
     const weekKey = key + week;
-    let occurrences = this.weeks.get(weekKey);
-    if (occurrences) {
-      // Map keeps insertion order: moving the entry to the end makes the first one the least recently used.
-      this.weeks.delete(weekKey);
-    } else {
-      occurrences = expandOccurrences(definition, timeZone, { start: week * WEEK_MS, end: (week + 1) * WEEK_MS });
-      if (this.weeks.size >= this.maxWeeks) this.weeks.delete(this.weeks.keys().next().value!);
+    const young = this.young.get(weekKey);
+    if (young) return young;
+    const occurrences = this.old.get(weekKey)
+      ?? expandOccurrences(definition, timeZone, { start: week * WEEK_MS, end: (week + 1) * WEEK_MS });
+    this.young.set(weekKey, occurrences);
+    if (this.young.size >= this.maxWeeks / 2) {
+      this.old = this.young;
+      this.young = new Map();
     }
-    this.weeks.set(weekKey, occurrences);
     return occurrences;
   }
 }

@@ -2,14 +2,17 @@
  * "Trouver un RDV" routes: créneaux and next availability for agents (in one
  * organisation, or across the territory), créneaux for the public portal.
  */
+import type { Context } from 'koa';
 import { route } from '../http/route';
 import { requireMember } from '../organisations/policy';
 import { bookableByAudience, publicOrganisation } from '../organisations/public-routes';
 import {
   agentMotif,
+  agentMotifs,
   agentScope,
   checkAgents,
   checkLieu,
+  creneauxBody,
   findNextAvailability,
   loadSearchSettings,
   publicMotif,
@@ -18,20 +21,26 @@ import {
   searchWindow,
 } from './search';
 
+/** A handler's answer already written as JSON text. */
+function jsonBody(koa: Context, text: string): string {
+  koa.type = 'application/json';
+  return text;
+}
+
 export const schedulingRoutes = [
   route({
     method: 'get', path: '/api/v1/organisations/:org/creneaux', tag: 'creneaux', access: 'agent',
     summary: 'Free créneaux of a motif from one day to another (?motif_id=&from=&to=[&lieu_id=][&agent_ids=a,b]), across the agents and lieux the searcher may book',
-    async handle({ actor, params, query, platform }) {
+    async handle({ actor, params, query, platform, koa }) {
       requireMember(actor, params.org);
-      const motif = await agentMotif(actor, query.motif_id, 'motif_id', params.org);
+      const motif = await agentMotif(actor, query.motif_id, params.org);
       const lieuId = await checkLieu(params.org, query.lieu_id, false);
       const agentIds = await checkAgents(actor, params.org, readIdList(query.agent_ids, 'agent_ids'));
       const settings = await loadSearchSettings(platform.schemas);
       const window = searchWindow(query.from, query.to, settings.timeZone);
       const scope = { ...agentScope(actor, [params.org], [motif.id]), lieuId, agentIds };
-      const data = await searchCreneaux({ motifs: [motif], scope, audience: 'agent', now: platform.clock.now().getTime(), settings }, window);
-      return { data };
+      const slots = await searchCreneaux({ motifs: [motif], scope, audience: 'agent', now: platform.clock.now().getTime(), settings }, window);
+      return jsonBody(koa, creneauxBody(slots, settings.timeZone));
     },
   }),
   route({
@@ -39,7 +48,7 @@ export const schedulingRoutes = [
     summary: 'The first free créneau of a motif within 6 months (?motif_id=[&lieu_id=]); starts_at is null when there is none',
     async handle({ actor, params, query, platform }) {
       requireMember(actor, params.org);
-      const motif = await agentMotif(actor, query.motif_id, 'motif_id', params.org);
+      const motif = await agentMotif(actor, query.motif_id, params.org);
       const lieuId = await checkLieu(params.org, query.lieu_id, false);
       const settings = await loadSearchSettings(platform.schemas);
       const scope = { ...agentScope(actor, [params.org], [motif.id]), lieuId };
@@ -49,23 +58,22 @@ export const schedulingRoutes = [
   route({
     method: 'get', path: '/api/v1/creneaux', tag: 'creneaux', access: 'agent',
     summary: "Free créneaux of several motifs, each in its own organisation, merged by start (?motif_ids=a,b&from=&to=): e.g. one kind of appointment across the territory's mairies",
-    async handle({ actor, query, platform }) {
+    async handle({ actor, query, platform, koa }) {
       const motifIds = readIdList(query.motif_ids, 'motif_ids');
       if (!motifIds) return { data: [] };
-      const motifs = [];
-      for (const [index, motifId] of motifIds.entries()) motifs.push(await agentMotif(actor, motifId, `motif_ids.${index}`));
+      const motifs = await agentMotifs(actor, motifIds, (index) => `motif_ids.${index}`);
       const settings = await loadSearchSettings(platform.schemas);
       const window = searchWindow(query.from, query.to, settings.timeZone);
       const organisationIds = [...new Set(motifs.map((motif) => motif.organisation_id))];
       const scope = agentScope(actor, organisationIds, motifIds);
-      const data = await searchCreneaux({ motifs, scope, audience: 'agent', now: platform.clock.now().getTime(), settings }, window);
-      return { data };
+      const slots = await searchCreneaux({ motifs, scope, audience: 'agent', now: platform.clock.now().getTime(), settings }, window);
+      return jsonBody(koa, creneauxBody(slots, settings.timeZone));
     },
   }),
   route({
     method: 'get', path: '/api/public/organisations/:slug/creneaux', tag: 'public', access: 'public',
     summary: 'Créneaux an usager (or a prescripteur, ?prescripteur=1) may book online: one per start time and lieu, booking delays applied (?motif_id=&from=&to=[&lieu_id=])',
-    async handle({ params, query, platform }) {
+    async handle({ params, query, platform, koa }) {
       const organisation = await publicOrganisation(platform, params.slug);
       return platform.db.tenant(organisation.territoryId, async () => {
         const motif = await publicMotif(organisation.id, query.motif_id, bookableByAudience(query));
@@ -73,8 +81,8 @@ export const schedulingRoutes = [
         const settings = await loadSearchSettings(platform.schemas);
         const window = searchWindow(query.from, query.to, settings.timeZone);
         const scope = { organisationIds: [organisation.id], motifIds: [motif.id], lieuId, searcher: null };
-        const data = await searchCreneaux({ motifs: [motif], scope, audience: 'public', now: platform.clock.now().getTime(), settings }, window);
-        return { data };
+        const slots = await searchCreneaux({ motifs: [motif], scope, audience: 'public', now: platform.clock.now().getTime(), settings }, window);
+        return jsonBody(koa, creneauxBody(slots, settings.timeZone));
       });
     },
   }),

@@ -5,16 +5,14 @@
  */
 import { DateTime } from 'luxon';
 import { AgentActor, seesWholeOrganisation } from '../agents/actor';
-import { territoryTimeZone } from '../agenda/definitions';
 import { HolidayZone } from '../agenda/holidays';
 import { isoInZone } from '../agenda/iso';
 import { EpochMs, Interval, localDaysWindow } from '../agenda/time';
-import { ConfigStore } from '../configuration/store';
 import { tx } from '../db/database';
 import { AppError, FieldError } from '../errors';
 import { isUuid } from '../http/ids';
 import type { SchemaRegistry } from '../http/schemas';
-import { Audience, Creneau, MotifRules, computeCreneaux, nextAvailability } from './engine';
+import { AgendaSnapshot, AgentBusy, Audience, Creneau, MotifRules, computeCreneaux, nextAvailability } from './engine';
 import { SearchScope, SearchSettings, loadSnapshot } from './snapshot';
 
 /** The longest range a search may cover. */
@@ -47,6 +45,30 @@ export function creneauJson(slot: Creneau, timeZone: string) {
   };
 }
 
+/**
+ * `{"data": [créneaux]}` as JSON text, written directly: a territory-wide week is
+ * thousands of créneaux, and an object per créneau for JSON.stringify doubles the
+ * work and the garbage. Ids are uuids and instants ISO 8601: nothing to escape.
+ * Agents share start and end times, so each instant is written once.
+ */
+export function creneauxBody(slots: Creneau[], timeZone: string): string {
+  const written = new Map<EpochMs, string>();
+  const iso = (instant: EpochMs) => {
+    let text = written.get(instant);
+    if (text === undefined) {
+      text = isoInZone(instant, timeZone);
+      written.set(instant, text);
+    }
+    return text;
+  };
+  let body = '{"data":[';
+  slots.forEach((slot, index) => {
+    body += `${index === 0 ? '' : ','}{"starts_at":"${iso(slot.startsAt)}","ends_at":"${iso(slot.endsAt)}",`
+      + `"agent_id":"${slot.agentId}","lieu_id":"${slot.lieuId}","motif_id":"${slot.motifId}"}`;
+  });
+  return `${body}]}`;
+}
+
 function notFoundAt(path: string, what: string): AppError {
   return new AppError('not_found', `${what} not found`, [{ path, message: `names no ${what.toLowerCase()} you can book` }]);
 }
@@ -63,11 +85,20 @@ export function motifRules(motif: SearchMotif): MotifRules {
   };
 }
 
-/** The territory's zone and public holidays (the `holidays` configuration document). */
+/**
+ * The territory's zone and public holidays (the `holidays` configuration document
+ * in force, else its schema's default), in one round trip: every search starts here.
+ */
 export async function loadSearchSettings(schemas: SchemaRegistry): Promise<SearchSettings> {
-  const timeZone = await territoryTimeZone();
-  const { document } = await new ConfigStore(schemas).current('holidays');
-  return { timeZone, holidays: { zone: document.zone as HolidayZone, reopened: (document.reopened as string[] | undefined) ?? [] } };
+  const [territory] = await tx().query(
+    `SELECT t.timezone,
+            (SELECT c.document FROM territory_configs c WHERE c.territory_id = t.id AND c.key = 'holidays'
+              ORDER BY c.version DESC LIMIT 1) AS holidays
+       FROM territories t WHERE t.id = current_territory_id()`,
+  );
+  if (!territory) throw new Error('The current territory is not visible');
+  const holidays = (territory.holidays ?? schemas.get('config/holidays.json').default) as { zone: HolidayZone; reopened?: string[] };
+  return { timeZone: territory.timezone, holidays: { zone: holidays.zone, reopened: holidays.reopened ?? [] } };
 }
 
 /** `a,b,c` → ids, each a uuid, at most MAX_LISTED_IDS; refused at `name.N` otherwise. */
@@ -93,17 +124,37 @@ export function searchWindow(from: string | undefined, to: string | undefined, t
   return window;
 }
 
-/** A motif of the organisations the agent belongs to that they may search: 404 at `path` otherwise. */
-export async function agentMotif(actor: AgentActor, motifId: string | undefined, path: string, organisationId?: string): Promise<SearchMotif> {
-  if (!motifId) throw AppError.invalidField(path, 'is required');
-  const [motif]: SearchMotif[] = isUuid(motifId)
-    ? await tx().query(`SELECT ${MOTIF_COLUMNS} FROM motifs WHERE id = $1 AND deleted_at IS NULL`, [motifId])
-    : [];
-  const visible = motif
-    && (organisationId === undefined || motif.organisation_id === organisationId)
-    && (actor.territorialAdmin || actor.roles.has(motif.organisation_id))
-    && (seesWholeOrganisation(actor, motif.organisation_id) || actor.services.has(motif.service_id));
-  if (!visible) throw notFoundAt(path, 'Motif');
+/**
+ * Motifs of the organisations the agent belongs to that they may search, in one
+ * query: 404 at `pathOf(index)` for the first one that is not (unknown, deleted,
+ * another territory's, another organisation's when `organisationId` is given, or
+ * of a service a basic agent does not work in).
+ */
+export async function agentMotifs(
+  actor: AgentActor,
+  motifIds: string[],
+  pathOf: (index: number) => string,
+  organisationId?: string,
+): Promise<SearchMotif[]> {
+  const found: SearchMotif[] = await tx().query(
+    `SELECT ${MOTIF_COLUMNS} FROM motifs WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL`,
+    [motifIds.filter((id) => isUuid(id))],
+  );
+  return motifIds.map((motifId, index) => {
+    const motif = found.find((candidate) => candidate.id === motifId);
+    const visible = motif
+      && (organisationId === undefined || motif.organisation_id === organisationId)
+      && (actor.territorialAdmin || actor.roles.has(motif.organisation_id))
+      && (seesWholeOrganisation(actor, motif.organisation_id) || actor.services.has(motif.service_id));
+    if (!visible) throw notFoundAt(pathOf(index), 'Motif');
+    return motif;
+  });
+}
+
+/** The motif of `motif_id` in the organisation, if the agent may search it (404 otherwise). */
+export async function agentMotif(actor: AgentActor, motifId: string | undefined, organisationId: string): Promise<SearchMotif> {
+  if (!motifId) throw AppError.invalidField('motif_id', 'is required');
+  const [motif] = await agentMotifs(actor, [motifId], () => 'motif_id', organisationId);
   return motif;
 }
 
@@ -171,18 +222,33 @@ export interface Search {
   settings: SearchSettings;
 }
 
-/** The créneaux of the motifs starting in `window`, sorted by start (then agent, lieu), in the API's shape. */
-export async function searchCreneaux(search: Search, window: Interval) {
+/**
+ * The créneaux of the motifs starting in `window`, sorted by start (then in the
+ * order of the motifs asked, then by agent and lieu). Each
+ * motif belongs to one organisation: the engine gets only the plages holding it
+ * and the busy time of their agents, not the whole territory's snapshot.
+ */
+export async function searchCreneaux(search: Search, window: Interval): Promise<Creneau[]> {
   const snapshot = await loadSnapshot(search.scope, window, search.settings);
+  const slotsOf = (motif: SearchMotif, part: AgendaSnapshot) =>
+    computeCreneaux({ motif: motifRules(motif), audience: search.audience, now: search.now, window, ...part });
+  if (search.motifs.length === 1) return slotsOf(search.motifs[0], snapshot);
+
+  const busyOf = new Map<string, AgentBusy[]>();
+  for (const busy of snapshot.busy) {
+    const list = busyOf.get(busy.agentId);
+    if (list) list.push(busy);
+    else busyOf.set(busy.agentId, [busy]);
+  }
   const slots: Creneau[] = [];
   for (const motif of search.motifs) {
-    slots.push(...computeCreneaux({ motif: motifRules(motif), audience: search.audience, now: search.now, window, ...snapshot }));
+    const plages = snapshot.plages.filter((plage) => plage.motifIds.includes(motif.id));
+    const agents = new Set(plages.map((plage) => plage.agentId));
+    const busy = [...agents].flatMap((agentId) => busyOf.get(agentId) ?? []);
+    slots.push(...slotsOf(motif, { plages, busy, closures: snapshot.closures }));
   }
-  if (search.motifs.length > 1) {
-    slots.sort((a, b) => a.startsAt - b.startsAt || (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0)
-      || (a.lieuId < b.lieuId ? -1 : a.lieuId > b.lieuId ? 1 : 0));
-  }
-  return slots.map((slot) => creneauJson(slot, search.settings.timeZone));
+  // Stable: equal starts keep the motifs' order, and each motif's agent and lieu order.
+  return slots.sort((a, b) => a.startsAt - b.startsAt);
 }
 
 /** The first créneau of the (single) motif from now on, within the engine's horizon (6 months). */

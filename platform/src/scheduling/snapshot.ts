@@ -44,7 +44,8 @@ interface PlageRow {
   organisation_id: string;
   agent_id: string;
   lieu_id: string;
-  motif_ids: string[];
+  /** Comma-separated: cheaper to read than a uuid[] when a territory-wide search reads a thousand plages. */
+  motif_ids: string;
   first_day: string;
   start_time: string;
   end_time: string;
@@ -67,13 +68,14 @@ interface ClosureRow {
 /** The loading queries, exported so that the benchmark can time PostgreSQL alone on the same rows. */
 export const LOAD_QUERIES = {
   plages: `
-    SELECT p.organisation_id, p.agent_id, p.lieu_id, p.motif_ids, p.first_day::text AS first_day, p.start_time, p.end_time,
-           p.recurrence, p.until::text AS until, p.exdates::text[] AS exdates
+    SELECT p.organisation_id, p.agent_id, p.lieu_id, array_to_string(p.motif_ids, ',') AS motif_ids, p.first_day::text AS first_day,
+           p.start_time, p.end_time, p.recurrence, p.until::text AS until, p.exdates::text[] AS exdates
       FROM plages_ouverture p
-      JOIN lieux l ON l.id = p.lieu_id AND l.deleted_at IS NULL AND ($5 OR l.availability <> 'disabled')
-      JOIN agent_roles r ON r.agent_id = p.agent_id AND r.organisation_id = p.organisation_id
      WHERE p.organisation_id = ANY($1::uuid[]) AND p.motif_ids && $2::uuid[]
        AND p.first_day <= $4::date AND p.last_day >= $3::date
+       AND p.lieu_id = ANY(ARRAY(SELECT l.id FROM lieux l
+                                  WHERE l.organisation_id = ANY($1::uuid[]) AND l.deleted_at IS NULL AND ($5 OR l.availability <> 'disabled')))
+       AND EXISTS (SELECT 1 FROM agent_roles r WHERE r.agent_id = p.agent_id AND r.organisation_id = p.organisation_id)
        AND ($6::uuid IS NULL OR p.lieu_id = $6)
        AND ($7::uuid[] IS NULL OR p.agent_id = ANY($7))
        AND ($8::uuid IS NULL OR p.organisation_id = ANY($9::uuid[]) OR p.agent_id = $8
@@ -83,15 +85,20 @@ export const LOAD_QUERIES = {
            recurrence, until::text AS until, exdates::text[] AS exdates
       FROM absences
      WHERE agent_id = ANY($1::uuid[]) AND first_day <= $3::date AND last_day >= $2::date`,
-  // rdv_agents_busy (gist on agent and time range, active rows) serves this; the buffer is the rdv's own motif's.
+  // rdv_agents_busy_times (gist on agent and both ends, active rows) serves this: timestamp comparisons are
+  // leakproof, so under row-level security they stay index conditions (a range && would not). An rdv keeps its
+  // agents busy for its motif's buffer after it: the few rdvs of motifs with a buffer are read by motif and start
+  // (rdvs_motif_starts) and hashed, rather than looking up every rdv's motif. An rdv lasts at most 12 hours
+  // (schemas/api/rdv.json), so one overlapping the window started less than a day before it.
   rdvs: `
     SELECT ra.agent_id, extract(epoch FROM ra.starts_at)::float8 * 1000 AS start_ms, extract(epoch FROM ra.ends_at)::float8 * 1000 AS end_ms,
-           m.buffer_after_in_min
+           coalesce(buffered.buffer_after_in_min, 0) AS buffer_after_in_min
       FROM rdv_agents ra
-      JOIN rdvs r ON r.id = ra.rdv_id
-      JOIN motifs m ON m.id = r.motif_id
-     WHERE ra.active AND ra.agent_id = ANY($1::uuid[])
-       AND tstzrange(ra.starts_at, ra.ends_at, '[)') && tstzrange($2, $3, '[)')`,
+      LEFT JOIN (SELECT r.id, m.buffer_after_in_min FROM rdvs r JOIN motifs m ON m.id = r.motif_id
+                  WHERE r.motif_id = ANY(ARRAY(SELECT id FROM motifs WHERE buffer_after_in_min > 0))
+                    AND r.starts_at >= $2::timestamptz - interval '1 day' AND r.starts_at < $3) buffered
+             ON buffered.id = ra.rdv_id
+     WHERE ra.active AND ra.agent_id = ANY($1::uuid[]) AND ra.ends_at > $2 AND ra.starts_at < $3`,
   closures: `
     SELECT organisation_id, lieu_id, first_day::text AS first_day, end_day::text AS end_day
       FROM closures
@@ -144,24 +151,43 @@ function pushOpenParts(occurrence: Interval, closures: readonly Interval[], push
   if (cursor < occurrence.end) push(cursor, occurrence.end);
 }
 
-/** The agenda snapshot of `scope` for slots starting in `window`. */
-export async function loadSnapshot(scope: SearchScope, window: Interval, settings: SearchSettings): Promise<AgendaSnapshot> {
-  const { timeZone } = settings;
-  const load = loadWindow(window);
-  const holidays = holidayClosures(settings.holidays.zone, timeZone, load.interval, settings.holidays.reopened);
-  const plageRows: PlageRow[] = await tx().query(LOAD_QUERIES.plages, loadParameters.plages(scope, load));
-  if (plageRows.length === 0) return { plages: [], busy: [], closures: holidays };
+type RdvRow = { agent_id: string; start_ms: number; end_ms: number; buffer_after_in_min: number };
 
-  const agentIds = [...new Set(plageRows.map((plage) => plage.agent_id))];
-  const organisationIds = [...new Set(plageRows.map((plage) => plage.organisation_id))];
-  const absenceRows: AbsenceRow[] = await tx().query(LOAD_QUERIES.absences, loadParameters.absences(agentIds, load));
-  const rdvRows: { agent_id: string; start_ms: number; end_ms: number; buffer_after_in_min: number }[] =
-    await tx().query(LOAD_QUERIES.rdvs, loadParameters.rdvs(agentIds, load));
-  const closureRows: ClosureRow[] = await tx().query(LOAD_QUERIES.closures, loadParameters.closures(organisationIds, load));
+/** What the four loading queries read. */
+export interface AgendaRows {
+  plages: PlageRow[];
+  absences: AbsenceRow[];
+  rdvs: RdvRow[];
+  closures: ClosureRow[];
+}
+
+/** The agenda snapshot of `scope` for slots starting in `window`: the four queries, then buildSnapshot. */
+export async function loadSnapshot(scope: SearchScope, window: Interval, settings: SearchSettings): Promise<AgendaSnapshot> {
+  const load = loadWindow(window);
+  const plages: PlageRow[] = await tx().query(LOAD_QUERIES.plages, loadParameters.plages(scope, load));
+  if (plages.length === 0) return buildSnapshot({ plages, absences: [], rdvs: [], closures: [] }, settings, load.interval);
+  const agentIds = [...new Set(plages.map((plage) => plage.agent_id))];
+  const organisationIds = [...new Set(plages.map((plage) => plage.organisation_id))];
+  return buildSnapshot({
+    plages,
+    absences: await tx().query(LOAD_QUERIES.absences, loadParameters.absences(agentIds, load)),
+    rdvs: await tx().query(LOAD_QUERIES.rdvs, loadParameters.rdvs(agentIds, load)),
+    closures: await tx().query(LOAD_QUERIES.closures, loadParameters.closures(organisationIds, load)),
+  }, settings, load.interval);
+}
+
+/**
+ * The engine's input from the rows read over `loaded` (see loadWindow): plage
+ * occurrences with the closures of their organisation and lieu cut out, busy
+ * time (rdvs with their buffer, absence occurrences), public holidays.
+ */
+export function buildSnapshot(rows: AgendaRows, settings: SearchSettings, loaded: Interval): AgendaSnapshot {
+  const { timeZone } = settings;
+  const holidays = holidayClosures(settings.holidays.zone, timeZone, loaded, settings.holidays.reopened);
 
   // Closures by the organisation or lieu they close, sorted for the cut.
   const closuresOf = new Map<string, Interval[]>();
-  for (const closure of closureRows) {
+  for (const closure of rows.closures) {
     const key = closure.lieu_id ?? closure.organisation_id;
     const list = closuresOf.get(key) ?? [];
     list.push(closureInterval(closure, timeZone));
@@ -171,27 +197,28 @@ export async function loadSnapshot(scope: SearchScope, window: Interval, setting
   const noClosure: Interval[] = [];
 
   const plages: PlageOccurrence[] = [];
-  for (const row of plageRows) {
+  for (const row of rows.plages) {
     const organisationClosures = closuresOf.get(row.organisation_id) ?? noClosure;
     const lieuClosures = closuresOf.get(row.lieu_id) ?? noClosure;
     const closed = lieuClosures.length === 0 ? organisationClosures
       : organisationClosures.length === 0 ? lieuClosures
         : [...organisationClosures, ...lieuClosures].sort((a, b) => a.start - b.start);
-    const push = (start: number, end: number) => plages.push({ agentId: row.agent_id, lieuId: row.lieu_id, motifIds: row.motif_ids, start, end });
-    for (const occurrence of occurrenceCache.occurrences(definitionOf(row), timeZone, load.interval)) {
+    const motifIds = row.motif_ids.split(',');
+    const push = (start: number, end: number) => plages.push({ agentId: row.agent_id, lieuId: row.lieu_id, motifIds, start, end });
+    for (const occurrence of occurrenceCache.occurrences(definitionOf(row), timeZone, loaded)) {
       if (closed.length === 0) push(occurrence.start, occurrence.end);
       else pushOpenParts(occurrence, closed, push);
     }
   }
 
-  const busy: AgentBusy[] = rdvRows.map((rdv) => ({
+  const busy: AgentBusy[] = rows.rdvs.map((rdv) => ({
     agentId: rdv.agent_id,
     start: rdv.start_ms,
     end: rdv.end_ms,
     bufferAfterMin: rdv.buffer_after_in_min,
   }));
-  for (const row of absenceRows) {
-    for (const occurrence of occurrenceCache.occurrences(definitionOf(row), timeZone, load.interval)) {
+  for (const row of rows.absences) {
+    for (const occurrence of occurrenceCache.occurrences(definitionOf(row), timeZone, loaded)) {
       busy.push({ agentId: row.agent_id, start: occurrence.start, end: occurrence.end });
     }
   }

@@ -1,3 +1,4 @@
+import { tx } from '../../../platform/src/db/database';
 import { TestPlatform } from '../../support/platform';
 import { expectProblem, fingerprint } from '../foundation/helpers';
 import { agendaFixture, AgendaFixture, errorPaths, expectStatus, NOW, plageBody } from './helpers';
@@ -173,6 +174,20 @@ describe("plages d'ouverture", () => {
       expectProblem(await test.call('delete', `/api/v1/plages_ouverture/${annes}`, { token: other.token }), 404);
       expectProblem(await create(other.token, plageBody(f)), 404);
       expectProblem(await test.call('get', plages(f.mairie), { token: other.token }), 404);
+
+      // Below the API, PostgreSQL itself refuses agenda rows pointing at another territory's records.
+      const sqlState = (statement: Promise<unknown>) => statement.then(() => undefined, (error) => error.driverError?.code ?? error.code);
+      const [{ id: otherAgent }] = await test.sql(`SELECT id FROM agents WHERE email = 'admin@voisin.test'`);
+      const intrusions: [string, unknown[]][] = [
+        [`INSERT INTO plages_ouverture (territory_id, organisation_id, agent_id, lieu_id, motif_ids, first_day, start_time, end_time, last_day)
+          VALUES ($1, $2, $3, $4, $5, '2027-01-04', '09:00', '12:00', '2027-01-04')`, [other.id, f.mairie, otherAgent, f.hotelDeVille, [f.cni]]],
+        [`INSERT INTO absences (territory_id, agent_id, first_day, start_time, end_time, last_day)
+          VALUES ($1, $2, '2027-01-04', '09:00', '12:00', '2027-01-04')`, [other.id, f.basicEtatCivil]],
+        [`INSERT INTO closures (territory_id, organisation_id, first_day, end_day) VALUES ($1, $2, '2027-01-04', '2027-01-04')`, [other.id, f.mairie]],
+      ];
+      for (const [statement, parameters] of intrusions) {
+        expect(await sqlState(test.db.tenant(other.id, () => tx().query(statement, parameters)))).toBe('23503');
+      }
     });
   });
 });

@@ -3,6 +3,8 @@ import { TerritoryScopedReferences1764000050000 } from './1764000050000-Territor
 import { Rdvs1764000100000 } from './1764000100000-Rdvs';
 import { Usagers1764000250000 } from './1764000250000-Usagers';
 import { Agenda1764000400000 } from './1764000400000-Agenda';
+import { AgendaTerritoryReferences1764000450000 } from './1764000450000-AgendaTerritoryReferences';
+import { RdvAgentsBusyTimes1764000460000 } from './1764000460000-RdvAgentsBusyTimes';
 import { BookingLifecycle1764000550000 } from './1764000550000-BookingLifecycle';
 import { Notifications1764000700000 } from './1764000700000-Notifications';
 import { EventPipeline1764600000000 } from './1764600000000-EventPipeline';
@@ -13,4 +15,4 @@ import { PLUGINS } from '../../plugins/registry';
  * Every migration, in order. A new file is added here; applied ones are never edited.
  * Installed plugins bring theirs (TypeORM orders all of them by their timestamp).
  */
-export const MIGRATIONS = [Foundation1764000000000, TerritoryScopedReferences1764000050000, Rdvs1764000100000, Usagers1764000250000, Agenda1764000400000, BookingLifecycle1764000550000, Notifications1764000700000, EventPipeline1764600000000, ...pluginMigrations(PLUGINS)];
+export const MIGRATIONS = [Foundation1764000000000, TerritoryScopedReferences1764000050000, Rdvs1764000100000, Usagers1764000250000, Agenda1764000400000, AgendaTerritoryReferences1764000450000, RdvAgentsBusyTimes1764000460000, BookingLifecycle1764000550000, Notifications1764000700000, EventPipeline1764600000000, ...pluginMigrations(PLUGINS)];
