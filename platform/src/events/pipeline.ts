@@ -1,3 +1,4 @@
+import { BookingMaintenance } from '../booking/maintenance';
 import type { PlatformConfig } from '../config';
 import { tx } from '../db/database';
 import type { JobQueue } from '../jobs/queue';
@@ -45,6 +46,7 @@ export class EventPipeline {
     private readonly host: PluginHost,
     private readonly log: LogSink,
     private readonly notifications: NotificationJobs,
+    private readonly maintenance: BookingMaintenance,
   ) {}
 
   /** Registers the handlers, starts consuming, dispatching and, periodically, recovering. */
@@ -62,9 +64,11 @@ export class EventPipeline {
     host.registerJobs(queue);
     await queue.start();
     const dispatcher = new OutboxDispatcher(platform.db, queue, consumers, settings, log);
-    const pipeline = new EventPipeline(platform, queue, dispatcher, consumers, host, log, notifications);
+    const maintenance = new BookingMaintenance(platform, log);
+    const pipeline = new EventPipeline(platform, queue, dispatcher, consumers, host, log, notifications, maintenance);
     dispatcher.start();
     notifications.start();
+    maintenance.start();
     // At start, anything pending may have lost its job (the in-process queue starts empty).
     pipeline.recovering = pipeline.recover(0);
     pipeline.recoveryTimer = setInterval(() => {
@@ -105,6 +109,7 @@ export class EventPipeline {
     clearInterval(this.recoveryTimer);
     await this.dispatcher.stop();
     await this.notifications.stop();
+    await this.maintenance.stop();
     await this.recovering;
   }
 }

@@ -1,4 +1,4 @@
-import { purgeBookingLeftovers } from '../../../platform/src/booking/holds';
+import { BookingMaintenance } from '../../../platform/src/booking/maintenance';
 import { TestPlatform } from '../../support/platform';
 import { countRows, expectProblem, fingerprint } from '../foundation/helpers';
 import { BookingFixture, bookingFixture, expectStatus, holdCode, NOW, publicCreneaux, rdvEvents, wrongCode } from './helpers';
@@ -73,13 +73,15 @@ describe('online booking', () => {
     }
   });
 
-  it('lets the maintenance job free expired holds in every territory', async () => {
+  it('lets the maintenance sweep free expired holds in every territory', async () => {
     const [, slot] = await cniSlots('2026-12-03');
     const held = await book(cni(slot.starts_at));
     expectStatus(held, 202);
     test.clock.advance(11 * 60_000);
+    const maintenance = new BookingMaintenance(test.platform, () => undefined);
     try {
-      await purgeBookingLeftovers(test.platform);
+      maintenance.start(); // its first sweep runs at once
+      await maintenance.stop();
       expect(await test.sql(`SELECT r.id FROM rdvs r WHERE r.status = 'pending' AND r.starts_at = $1`, [slot.starts_at])).toEqual([]);
     } finally {
       test.clock.set(NOW);
