@@ -1,5 +1,5 @@
 /**
- * Expanded occurrences of plage and absence definitions, memoised per week.
+ * Expanded occurrences of plage and absence definitions, memoised per definition and week.
  *
  * Expanding 2,000 plages costs a few milliseconds per search, and searches ask
  * again and again for the same weeks. Occurrences are cached per definition
@@ -7,10 +7,11 @@
  * definition is simply another key (nothing to invalidate, whatever process
  * changed it), plages sharing a rule share its expansion, and any window (a
  * week's search, next availability's growing windows from "now") is served
- * from the weeks it covers. Weeks not asked for in a while go first: entries
- * live in a young and an old generation; a hit in the old one moves the entry
- * to the young one, and a full young generation becomes the old one (the old
- * one is dropped). No bookkeeping on the common hit.
+ * from the weeks it covers. Definitions not asked for in a while go first:
+ * they live in a young and an old generation; a hit in the old one moves the
+ * definition to the young one, and a full young generation becomes the old one
+ * (the old one is dropped). No bookkeeping on the common hit, and one lookup by
+ * the (long) definition key per call, the weeks being looked up by number.
  */
 import { AgendaDefinition, expandOccurrences } from '../agenda/recurrence';
 import { DAY_MS, Interval } from '../agenda/time';
@@ -30,13 +31,17 @@ export function definitionKey(definition: AgendaDefinition): string {
   ].join('|');
 }
 
+/** One definition's expansions in one zone, by UTC week number. */
+type Weeks = Map<number, readonly Interval[]>;
+
 export class OccurrenceCache {
-  private young = new Map<string, readonly Interval[]>();
-  private old = new Map<string, readonly Interval[]>();
+  private young = new Map<string, Weeks>();
+  private old = new Map<string, Weeks>();
 
-  /** At most `maxWeeks` entries are kept (half in each generation). */
-  constructor(private readonly maxWeeks = 200_000) {}
+  /** At most `maxDefinitions` definitions are kept (half in each generation). */
+  constructor(private readonly maxDefinitions = 50_000) {}
 
+  /** How many definitions are cached. */
   get size(): number {
     return this.young.size + this.old.size;
   }
@@ -47,13 +52,18 @@ export class OccurrenceCache {
    */
   occurrences(definition: AgendaDefinition, timeZone: string, window: Interval): Interval[] {
     if (window.end <= window.start) return [];
-    const key = `${definitionKey(definition)}|${timeZone}|`;
+    const weeks = this.weeksOf(`${definitionKey(definition)}|${timeZone}`);
     const firstWeek = Math.floor(window.start / WEEK_MS);
     const lastWeek = Math.floor((window.end - 1) / WEEK_MS);
     const result: Interval[] = [];
     for (let week = firstWeek; week <= lastWeek; week++) {
+      let occurrences = weeks.get(week);
+      if (!occurrences) {
+        occurrences = expandOccurrences(definition, timeZone, { start: week * WEEK_MS, end: (week + 1) * WEEK_MS });
+        weeks.set(week, occurrences);
+      }
       const weekStart = week * WEEK_MS;
-      for (const occurrence of this.week(key, definition, timeZone, week)) {
+      for (const occurrence of occurrences) {
         // An occurrence reaching over a week boundary was listed with the earlier week.
         if (week > firstWeek && occurrence.start < weekStart) continue;
         if (occurrence.start < window.end && occurrence.end > window.start) result.push(occurrence);
@@ -62,17 +72,15 @@ export class OccurrenceCache {
     return result;
   }
 
-  private week(key: string, definition: AgendaDefinition, timeZone: string, week: number): readonly Interval[] {
-    const weekKey = key + week;
-    const young = this.young.get(weekKey);
+  private weeksOf(key: string): Weeks {
+    const young = this.young.get(key);
     if (young) return young;
-    const occurrences = this.old.get(weekKey)
-      ?? expandOccurrences(definition, timeZone, { start: week * WEEK_MS, end: (week + 1) * WEEK_MS });
-    this.young.set(weekKey, occurrences);
-    if (this.young.size >= this.maxWeeks / 2) {
+    const weeks: Weeks = this.old.get(key) ?? new Map();
+    this.young.set(key, weeks);
+    if (this.young.size >= this.maxDefinitions / 2) {
       this.old = this.young;
       this.young = new Map();
     }
-    return occurrences;
+    return weeks;
   }
 }

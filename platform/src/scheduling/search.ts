@@ -12,7 +12,7 @@ import { tx } from '../db/database';
 import { AppError, FieldError } from '../errors';
 import { isUuid } from '../http/ids';
 import type { SchemaRegistry } from '../http/schemas';
-import { AgendaSnapshot, AgentBusy, Audience, Creneau, MotifRules, computeCreneaux, nextAvailability } from './engine';
+import { AgendaSnapshot, AgentBusy, Audience, Creneau, MotifRules, PlageOccurrence, computeCreneaux, nextAvailability } from './engine';
 import { SearchScope, SearchSettings, loadSnapshot } from './snapshot';
 
 /** The longest range a search may cover. */
@@ -234,6 +234,10 @@ export async function searchCreneaux(search: Search, window: Interval): Promise<
     computeCreneaux({ motif: motifRules(motif), audience: search.audience, now: search.now, window, ...part });
   if (search.motifs.length === 1) return slotsOf(search.motifs[0], snapshot);
 
+  const plagesOf = new Map<string, PlageOccurrence[]>(search.motifs.map((motif) => [motif.id, []]));
+  for (const plage of snapshot.plages) {
+    for (const motifId of plage.motifIds) plagesOf.get(motifId)?.push(plage);
+  }
   const busyOf = new Map<string, AgentBusy[]>();
   for (const busy of snapshot.busy) {
     const list = busyOf.get(busy.agentId);
@@ -242,10 +246,10 @@ export async function searchCreneaux(search: Search, window: Interval): Promise<
   }
   const slots: Creneau[] = [];
   for (const motif of search.motifs) {
-    const plages = snapshot.plages.filter((plage) => plage.motifIds.includes(motif.id));
-    const agents = new Set(plages.map((plage) => plage.agentId));
-    const busy = [...agents].flatMap((agentId) => busyOf.get(agentId) ?? []);
-    slots.push(...slotsOf(motif, { plages, busy, closures: snapshot.closures }));
+    const plages = plagesOf.get(motif.id)!;
+    const busy: AgentBusy[] = [];
+    for (const agentId of new Set(plages.map((plage) => plage.agentId))) busy.push(...(busyOf.get(agentId) ?? []));
+    for (const slot of slotsOf(motif, { plages, busy, closures: snapshot.closures })) slots.push(slot);
   }
   // Stable: equal starts keep the motifs' order, and each motif's agent and lieu order.
   return slots.sort((a, b) => a.startsAt - b.startsAt);

@@ -140,15 +140,17 @@ function closureInterval(closure: ClosureRow, timeZone: string): Interval {
   };
 }
 
-/** Pushes the parts of `occurrence` that no closure covers. */
-function pushOpenParts(occurrence: Interval, closures: readonly Interval[], push: (start: number, end: number) => void): void {
+/** The parts of `occurrence` that no closure (sorted by start) covers. */
+function openParts(occurrence: Interval, closures: readonly Interval[]): Interval[] {
+  const parts: Interval[] = [];
   let cursor = occurrence.start;
   for (const closure of closures) {
     if (closure.end <= cursor || closure.start >= occurrence.end) continue;
-    if (closure.start > cursor) push(cursor, closure.start);
+    if (closure.start > cursor) parts.push({ start: cursor, end: closure.start });
     cursor = Math.max(cursor, closure.end);
   }
-  if (cursor < occurrence.end) push(cursor, occurrence.end);
+  if (cursor < occurrence.end) parts.push({ start: cursor, end: occurrence.end });
+  return parts;
 }
 
 type RdvRow = { agent_id: string; start_ms: number; end_ms: number; buffer_after_in_min: number };
@@ -204,10 +206,10 @@ export function buildSnapshot(rows: AgendaRows, settings: SearchSettings, loaded
       : organisationClosures.length === 0 ? lieuClosures
         : [...organisationClosures, ...lieuClosures].sort((a, b) => a.start - b.start);
     const motifIds = row.motif_ids.split(',');
-    const push = (start: number, end: number) => plages.push({ agentId: row.agent_id, lieuId: row.lieu_id, motifIds, start, end });
     for (const occurrence of occurrenceCache.occurrences(definitionOf(row), timeZone, loaded)) {
-      if (closed.length === 0) push(occurrence.start, occurrence.end);
-      else pushOpenParts(occurrence, closed, push);
+      for (const { start, end } of closed.length === 0 ? [occurrence] : openParts(occurrence, closed)) {
+        plages.push({ agentId: row.agent_id, lieuId: row.lieu_id, motifIds, start, end });
+      }
     }
   }
 
