@@ -1,24 +1,21 @@
 import { bootstrap, DEMO_OPERATOR, openPlatform } from './bootstrap';
 import { readConfig } from './config';
-import { apiRunsPipeline, EventPipeline } from './events/pipeline';
+import { apiRunsPipeline } from './events/pipeline';
 import { createApp } from './http/app';
-import { createJobQueue } from './jobs/create-queue';
-import { consoleLog } from './logging';
+import { runProcess, startEvents } from './lifecycle';
 
 /** `npm start`: migrations, first-run bootstrap, the HTTP server and, unless workers do it, the event pipeline. */
-async function main(): Promise<void> {
+runProcess(async () => {
   const config = readConfig();
   const platform = await openPlatform(config);
   const { adminEmail, seededDemo } = await bootstrap(platform);
-  const queue = createJobQueue(config, consoleLog);
-  platform.queue = queue;
-  const pipeline = apiRunsPipeline(config) ? await EventPipeline.start(platform, queue, { log: consoleLog }) : undefined;
+  const events = await startEvents(platform, apiRunsPipeline(config));
   const server = createApp(platform).listen(config.port);
   await new Promise<void>((resolve) => server.once('listening', resolve));
 
   console.log(`Lapin is running on ${config.publicUrl} (database: ${config.databaseUrl ? 'PostgreSQL' : `embedded, ${config.dataDir}`})`);
-  console.log(pipeline
-    ? `Events and plugins run in this process (${queue.kind} queue)`
+  console.log(events.pipeline
+    ? `Events and plugins run in this process (${events.queue.kind} queue)`
     : 'Events and plugins run in `npm run worker` processes (BullMQ on REDIS_URL)');
   if (adminEmail) console.log(`Platform admin created: ${adminEmail}`);
   if (seededDemo) {
@@ -28,18 +25,9 @@ async function main(): Promise<void> {
       console.log(`  - ${login}`);
     }
   }
-  const stop = async () => {
+  return async () => {
     server.close();
-    await pipeline?.stop();
-    await queue.close();
+    await events.stop();
     await platform.db.close();
-    process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
 });
