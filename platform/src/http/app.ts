@@ -23,7 +23,12 @@ export function createApp(platform: Platform, routes: RouteDefinition[] = API_RO
   const router = new Router();
   router.get('/health', async (ctx) => {
     await platform.db.system(() => tx().query('SELECT 1'));
-    ctx.body = { status: 'ok', database: platform.db.embedded ? 'embedded' : 'postgresql' };
+    if (platform.queue) {
+      await platform.queue.ping().catch((error: Error) => {
+        throw new AppError('unavailable', `The job queue does not answer: ${error.message}`);
+      });
+    }
+    ctx.body = { status: 'ok', database: platform.db.embedded ? 'embedded' : 'postgresql', queue: platform.queue?.kind ?? null };
   });
   mountNotificationPages(router, platform);
   const openApi = openApiDocument(routes, platform.schemas);

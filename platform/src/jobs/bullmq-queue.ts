@@ -57,6 +57,10 @@ export class BullMqQueue implements JobQueue {
     this.handlers.set(name, handler);
   }
 
+  async ping(): Promise<void> {
+    await withTimeout(this.producer.ping(), ADD_TIMEOUT_MS, 'The job queue (Redis) did not answer');
+  }
+
   async start(): Promise<void> {
     this.worker = new Worker(QUEUE_NAME, (job, token) => this.run(job, token), {
       // Workers block on Redis: BullMQ wants commands retried for ever there.

@@ -56,6 +56,9 @@ export class InProcessQueue implements JobQueue {
     this.handlers.set(name, handler);
   }
 
+  /** Lives in this process: it answers as long as the process does. */
+  async ping(): Promise<void> {}
+
   async start(): Promise<void> {
     this.started = true;
     this.pump();

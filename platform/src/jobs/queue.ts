@@ -48,6 +48,8 @@ export interface JobQueue {
   start(): Promise<void>;
   /** Stops taking jobs and waits for the running ones. */
   close(): Promise<void>;
+  /** Resolves when the queue answers (health checks); rejects otherwise. */
+  ping(): Promise<void>;
 }
 
 /** The delay before attempt `failedAttempts + 1`: base, 2×base, 4×base... never above max. */

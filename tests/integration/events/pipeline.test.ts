@@ -23,6 +23,9 @@ class UnreachableQueue implements JobQueue {
   process(): void {}
   async start(): Promise<void> {}
   async close(): Promise<void> {}
+  async ping(): Promise<void> {
+    throw new Error('The job queue is unreachable');
+  }
 }
 
 /** Takes every job and runs none: what a process that died right after dispatching leaves behind. */
@@ -35,6 +38,7 @@ class LostJobsQueue implements JobQueue {
   process(): void {}
   async start(): Promise<void> {}
   async close(): Promise<void> {}
+  async ping(): Promise<void> {}
 }
 
 async function closedPort(): Promise<number> {

@@ -67,6 +67,10 @@ class QueueWithOutage implements JobQueue {
   close(): Promise<void> {
     return this.inner.close();
   }
+  async ping(): Promise<void> {
+    if (this.down) throw new Error('The job queue is unreachable');
+    return this.inner.ping();
+  }
 }
 
 /**
