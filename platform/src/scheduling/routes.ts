@@ -15,6 +15,7 @@ import {
   creneauxBody,
   findNextAvailability,
   loadSearchSettings,
+  onePerLieu,
   publicMotif,
   readIdList,
   searchCreneaux,
@@ -57,7 +58,7 @@ export const schedulingRoutes = [
   }),
   route({
     method: 'get', path: '/api/v1/creneaux', tag: 'creneaux', access: 'agent',
-    summary: "Free créneaux of several motifs, each in its own organisation, merged by start (?motif_ids=a,b&from=&to=): e.g. one kind of appointment across the territory's mairies",
+    summary: "Where and when several motifs, each in its own organisation, are free (?motif_ids=a,b&from=&to=): e.g. one kind of appointment across the territory's mairies; one créneau per start time and lieu, naming the first free agent, sorted by start",
     async handle({ actor, query, platform, koa }) {
       const motifIds = readIdList(query.motif_ids, 'motif_ids');
       if (!motifIds) return { data: [] };
@@ -67,7 +68,7 @@ export const schedulingRoutes = [
       const organisationIds = [...new Set(motifs.map((motif) => motif.organisation_id))];
       const scope = agentScope(actor, organisationIds, motifIds);
       const slots = await searchCreneaux({ motifs, scope, audience: 'agent', now: platform.clock.now().getTime(), settings }, window);
-      return jsonBody(koa, creneauxBody(slots, settings.timeZone));
+      return jsonBody(koa, creneauxBody(onePerLieu(slots), settings.timeZone));
     },
   }),
   route({

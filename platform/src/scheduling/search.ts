@@ -255,6 +255,26 @@ export async function searchCreneaux(search: Search, window: Interval): Promise<
   return slots.sort((a, b) => a.startsAt - b.startsAt);
 }
 
+/**
+ * One créneau per start time and lieu, the first of each (slots sorted by start):
+ * across organisations a searcher asks where and when, then books the agent named.
+ */
+export function onePerLieu(slots: Creneau[]): Creneau[] {
+  const kept: Creneau[] = [];
+  let lieux = new Set<string>();
+  let start = NaN;
+  for (const slot of slots) {
+    if (slot.startsAt !== start) {
+      start = slot.startsAt;
+      lieux = new Set();
+    }
+    if (lieux.has(slot.lieuId)) continue;
+    lieux.add(slot.lieuId);
+    kept.push(slot);
+  }
+  return kept;
+}
+
 /** The first créneau of the (single) motif from now on, within the engine's horizon (6 months). */
 export async function findNextAvailability(search: Search) {
   const [motif] = search.motifs;

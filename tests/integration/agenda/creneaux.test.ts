@@ -179,11 +179,17 @@ describe('créneaux', () => {
     expect(none.body).toEqual({ starts_at: null, ends_at: null, agent_id: null, lieu_id: null, motif_id: f.mariage });
   });
 
-  it('searches several organisations at once, each motif in its own, merged by start', async () => {
+  it('searches several organisations at once, each motif in its own: one créneau per start time and lieu, by start', async () => {
     expectStatus(await test.call('post', `/api/v1/organisations/${f.ccas}/plages_ouverture`, {
       token: f.tokens.ccasAdmin,
       body: plageBody(f, { agent_id: f.ccasAdmin, lieu_id: f.maisonSolidarites, motif_ids: [f.accueilSocial], start_time: '09:10', end_time: '10:10' }),
     }), 201);
+    // Marc opens at the Hôtel de ville too that morning: the organisation's search shows both agents at 09:00.
+    expectStatus(await test.call('post', `/api/v1/organisations/${f.mairie}/plages_ouverture`, {
+      token: f.tokens.mairieAdmin,
+      body: plageBody(f, { agent_id: marc, first_day: '2026-12-07', recurrence: null, until: null, start_time: '09:00', end_time: '10:00' }),
+    }), 201);
+    expect(onDay(await slots(f.tokens.mairieAdmin, '2026-12-07'), '2026-12-07T09:00').map((slot) => slot.lieu_id)).toEqual([f.hotelDeVille, f.hotelDeVille]);
     const response = await test.call('get', `/api/v1/creneaux?motif_ids=${f.cni},${f.accueilSocial}&from=2026-12-07&to=2026-12-07`, { token: f.tokens.territorialAdmin });
     expectStatus(response, 200);
     const data: Slot[] = response.body.data;
@@ -191,6 +197,10 @@ describe('créneaux', () => {
       ['09:00', f.cni], ['09:10', f.accueilSocial], ['09:20', f.cni], ['09:40', f.cni],
     ]);
     expect(data.map((slot) => slot.starts_at)).toEqual([...data.map((slot) => slot.starts_at)].sort());
+    // Across organisations: where and when, one créneau per start time and lieu.
+    expect(onDay(data, '2026-12-07T09:00').map((slot) => slot.lieu_id)).toEqual([f.hotelDeVille]);
+    const keys = data.map((slot) => `${slot.starts_at} ${slot.lieu_id}`);
+    expect(new Set(keys).size).toBe(keys.length);
     // A mairie agent does not belong to the CCAS: its motif does not exist for them.
     const mairieAgent = await test.call('get', `/api/v1/creneaux?motif_ids=${f.cni},${f.accueilSocial}&from=2026-12-07&to=2026-12-07`, { token: f.tokens.mairieAdmin });
     expect(errorPaths(mairieAgent)).toEqual(['motif_ids.1']);
