@@ -222,6 +222,12 @@ export interface Search {
   settings: SearchSettings;
 }
 
+/** The search's scope, with its collectif motifs, whose créneaux are sessions with seats left now. */
+function scopeOf(search: Search): SearchScope {
+  const collectif = search.motifs.filter((motif) => motif.collectif).map((motif) => motif.id);
+  return collectif.length === 0 ? search.scope : { ...search.scope, collectif: { motifIds: collectif, now: search.now } };
+}
+
 /**
  * The créneaux of the motifs starting in `window`, sorted by start (then in the
  * order of the motifs asked, then by agent and lieu). Each
@@ -229,7 +235,7 @@ export interface Search {
  * and the busy time of their agents, not the whole territory's snapshot.
  */
 export async function searchCreneaux(search: Search, window: Interval): Promise<Creneau[]> {
-  const snapshot = await loadSnapshot(search.scope, window, search.settings);
+  const snapshot = await loadSnapshot(scopeOf(search), window, search.settings);
   const slotsOf = (motif: SearchMotif, part: AgendaSnapshot) =>
     computeCreneaux({ motif: motifRules(motif), audience: search.audience, now: search.now, window, ...part });
   if (search.motifs.length === 1) return slotsOf(search.motifs[0], snapshot);
@@ -249,7 +255,8 @@ export async function searchCreneaux(search: Search, window: Interval): Promise<
     const plages = plagesOf.get(motif.id)!;
     const busy: AgentBusy[] = [];
     for (const agentId of new Set(plages.map((plage) => plage.agentId))) busy.push(...(busyOf.get(agentId) ?? []));
-    for (const slot of slotsOf(motif, { plages, busy, closures: snapshot.closures })) slots.push(slot);
+    const collectifSessions = snapshot.collectifSessions;
+    for (const slot of slotsOf(motif, { plages, busy, closures: snapshot.closures, collectifSessions })) slots.push(slot);
   }
   // Stable: equal starts keep the motifs' order, and each motif's agent and lieu order.
   return slots.sort((a, b) => a.startsAt - b.startsAt);
@@ -280,7 +287,7 @@ export async function findNextAvailability(search: Search) {
   const [motif] = search.motifs;
   const first = await nextAvailability(
     { motif: motifRules(motif), audience: search.audience, now: search.now },
-    (window) => loadSnapshot(search.scope, window, search.settings),
+    (window) => loadSnapshot(scopeOf(search), window, search.settings),
   );
   return first
     ? creneauJson(first, search.settings.timeZone)

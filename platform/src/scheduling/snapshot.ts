@@ -11,9 +11,9 @@
  */
 import { definitionOf } from '../agenda/definitions';
 import { HolidayZone, holidayClosures } from '../agenda/holidays';
-import { DAY_MS, formatDay, Interval, parseDay, utcDayOf, wallToUtc } from '../agenda/time';
+import { DAY_MS, EpochMs, formatDay, Interval, parseDay, utcDayOf, wallToUtc } from '../agenda/time';
 import { tx } from '../db/database';
-import type { AgendaSnapshot, AgentBusy, PlageOccurrence } from './engine';
+import type { AgendaSnapshot, AgentBusy, CollectifSession, PlageOccurrence } from './engine';
 import { OccurrenceCache } from './occurrence-cache';
 
 /** Whose plages a search reads. */
@@ -29,6 +29,8 @@ export interface SearchScope {
    * Null for the public, who sees every agent's plages at lieux open to the public.
    */
   searcher: { agentId: string; services: readonly string[]; wholeOrganisationIds: readonly string[] } | null;
+  /** Collectif motifs among those searched: their créneaux are sessions with seats left at `now`. */
+  collectif?: { motifIds: readonly string[]; now: EpochMs } | null;
 }
 
 /** The territory's settings a search needs. */
@@ -103,6 +105,23 @@ export const LOAD_QUERIES = {
     SELECT organisation_id, lieu_id, first_day::text AS first_day, end_day::text AS end_day
       FROM closures
      WHERE organisation_id = ANY($1::uuid[]) AND first_day <= $3::date AND end_day >= $2::date`,
+  // Collectif sessions (held at a lieu) of the agents the searcher may book, with the seats they hold as
+  // booking counts them (booking/rdvs.ts, seatsTaken): usagers who count, and unexpired holds on a seat.
+  sessions: `
+    SELECT r.motif_id, r.lieu_id, a.agent_id, r.max_participants_count,
+           extract(epoch FROM r.starts_at)::float8 * 1000 AS start_ms, extract(epoch FROM r.ends_at)::float8 * 1000 AS end_ms,
+           (SELECT count(*) FROM participations p WHERE p.rdv_id = r.id AND p.status NOT IN ('excused', 'revoked'))::int
+             + (SELECT count(*) FROM rdv_holds h WHERE h.rdv_id = r.id AND h.seat AND h.confirmed_at IS NULL AND h.expires_at > $5)::int
+             AS seats_taken
+      FROM rdvs r
+      CROSS JOIN LATERAL (SELECT min(ra.agent_id::text) AS agent_id FROM rdv_agents ra WHERE ra.rdv_id = r.id) a
+     WHERE r.motif_id = ANY($1::uuid[]) AND r.organisation_id = ANY($4::uuid[]) AND r.collectif AND r.status = 'unknown'
+       AND r.lieu_id IS NOT NULL AND r.starts_at >= $2 AND r.starts_at < $3
+       AND ($6::uuid IS NULL OR r.lieu_id = $6)
+       AND EXISTS (SELECT 1 FROM rdv_agents ra WHERE ra.rdv_id = r.id
+                    AND ($7::uuid[] IS NULL OR ra.agent_id = ANY($7))
+                    AND ($8::uuid IS NULL OR r.organisation_id = ANY($9::uuid[]) OR ra.agent_id = $8
+                         OR EXISTS (SELECT 1 FROM agent_services s WHERE s.agent_id = ra.agent_id AND s.service_slug = ANY($10::text[]))))`,
 };
 
 /** The rows around a window: what the engine needs to decide every slot starting in it. */
@@ -130,6 +149,14 @@ export const loadParameters = {
   absences: (agentIds: string[], load: ReturnType<typeof loadWindow>) => [agentIds, load.firstDate, load.lastDate],
   rdvs: (agentIds: string[], load: ReturnType<typeof loadWindow>) => [agentIds, new Date(load.interval.start), new Date(load.interval.end)],
   closures: (organisationIds: string[], load: ReturnType<typeof loadWindow>) => [organisationIds, load.firstDate, load.lastDate],
+  sessions(scope: SearchScope, load: ReturnType<typeof loadWindow>): unknown[] {
+    const { searcher } = scope;
+    return [
+      scope.collectif?.motifIds ?? [], new Date(load.interval.start), new Date(load.interval.end), scope.organisationIds,
+      new Date(scope.collectif?.now ?? 0), scope.lieuId ?? null, scope.agentIds ?? null,
+      searcher?.agentId ?? null, searcher?.wholeOrganisationIds ?? [], searcher?.services ?? [],
+    ];
+  },
 };
 
 /** Whole local days [first_day 00:00, day after end_day 00:00). */
@@ -163,19 +190,39 @@ export interface AgendaRows {
   closures: ClosureRow[];
 }
 
-/** The agenda snapshot of `scope` for slots starting in `window`: the four queries, then buildSnapshot. */
+/**
+ * The agenda snapshot of `scope` for slots starting in `window`: the four queries
+ * (and collectif sessions when collectif motifs are searched), then buildSnapshot.
+ */
 export async function loadSnapshot(scope: SearchScope, window: Interval, settings: SearchSettings): Promise<AgendaSnapshot> {
   const load = loadWindow(window);
+  const collectifSessions = scope.collectif?.motifIds.length ? await loadSessions(scope, load) : [];
   const plages: PlageRow[] = await tx().query(LOAD_QUERIES.plages, loadParameters.plages(scope, load));
-  if (plages.length === 0) return buildSnapshot({ plages, absences: [], rdvs: [], closures: [] }, settings, load.interval);
+  if (plages.length === 0) {
+    return { ...buildSnapshot({ plages, absences: [], rdvs: [], closures: [] }, settings, load.interval), collectifSessions };
+  }
   const agentIds = [...new Set(plages.map((plage) => plage.agent_id))];
   const organisationIds = [...new Set(plages.map((plage) => plage.organisation_id))];
-  return buildSnapshot({
+  const snapshot = buildSnapshot({
     plages,
     absences: await tx().query(LOAD_QUERIES.absences, loadParameters.absences(agentIds, load)),
     rdvs: await tx().query(LOAD_QUERIES.rdvs, loadParameters.rdvs(agentIds, load)),
     closures: await tx().query(LOAD_QUERIES.closures, loadParameters.closures(organisationIds, load)),
   }, settings, load.interval);
+  return { ...snapshot, collectifSessions };
+}
+
+async function loadSessions(scope: SearchScope, load: ReturnType<typeof loadWindow>): Promise<CollectifSession[]> {
+  const rows: { motif_id: string; lieu_id: string; agent_id: string; max_participants_count: number | null; start_ms: number; end_ms: number; seats_taken: number }[] =
+    await tx().query(LOAD_QUERIES.sessions, loadParameters.sessions(scope, load));
+  return rows.map((row) => ({
+    agentId: row.agent_id,
+    lieuId: row.lieu_id,
+    motifId: row.motif_id,
+    start: row.start_ms,
+    end: row.end_ms,
+    remainingSeats: row.max_participants_count === null ? Infinity : row.max_participants_count - row.seats_taken,
+  }));
 }
 
 /**

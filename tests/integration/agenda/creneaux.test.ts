@@ -206,6 +206,39 @@ describe('créneaux', () => {
     expect(errorPaths(mairieAgent)).toEqual(['motif_ids.1']);
   });
 
+  it("offers a collectif motif's sessions while they have seats left (usagers who count and unexpired holds take them)", async () => {
+    const [session] = await test.sql(
+      `INSERT INTO rdvs (territory_id, organisation_id, motif_id, lieu_id, starts_at, ends_at, status, collectif, max_participants_count, created_by)
+       VALUES ($1, $2, $3, $4, '2027-01-20T09:00:00Z', '2027-01-20T10:30:00Z', 'unknown', true, 3, 'agent') RETURNING id`,
+      [f.territoryId, f.ccas, f.atelier, f.maisonSolidarites]);
+    await test.sql(`INSERT INTO rdv_agents (territory_id, rdv_id, agent_id, starts_at, ends_at, active)
+                    VALUES ($1, $2, $3, '2027-01-20T09:00:00Z', '2027-01-20T10:30:00Z', true)`, [f.territoryId, session.id, f.ccasAdmin]);
+    const participate = async (status: string) => {
+      const [user] = await test.sql(`INSERT INTO users (territory_id, first_name, last_name) VALUES ($1, 'Usager', 'Atelier') RETURNING id`, [f.territoryId]);
+      await test.sql(`INSERT INTO participations (territory_id, rdv_id, user_id, status, created_by) VALUES ($1, $2, $3, $4, 'agent')`,
+        [f.territoryId, session.id, user.id, status]);
+    };
+    const hold = (expiresAt: string) => test.sql(
+      `INSERT INTO rdv_holds (territory_id, rdv_id, seat, booked_by, confirmation_email, code_hash, expires_at)
+       VALUES ($1, $2, true, 'user', 'usager@example.fr', 'x', $3)`, [f.territoryId, session.id, expiresAt]);
+    await participate('unknown');
+    await participate('excused');
+    await hold('2026-11-30T07:10:00Z');
+    await hold('2026-11-30T06:50:00Z'); // expired before "now"
+
+    const agentSearch = (token: string) =>
+      test.call('get', `/api/v1/organisations/${f.ccas}/creneaux?motif_id=${f.atelier}&from=2027-01-18&to=2027-01-24`, { token });
+    const [{ slug: ccasSlug }] = await test.sql(`SELECT slug FROM organisations WHERE id = $1`, [f.ccas]);
+    const publicSessions = async () => (await test.call('get', `/api/public/organisations/${ccasSlug}/creneaux?motif_id=${f.atelier}&from=2027-01-18&to=2027-01-24`)).body.data;
+    const expected = { starts_at: '2027-01-20T10:00:00+01:00', ends_at: '2027-01-20T11:30:00+01:00', agent_id: f.ccasAdmin, lieu_id: f.maisonSolidarites, motif_id: f.atelier };
+    expect(await publicSessions()).toEqual([expected]);
+    expect((await agentSearch(f.tokens.ccasAdmin)).body.data).toEqual([expected]);
+    expectProblem(await agentSearch(f.tokens.mairieAdmin), 404);
+
+    await participate('unknown'); // the last seat
+    expect(await publicSessions()).toEqual([]);
+  });
+
   describe('on the public portal', () => {
     const publicSlots = async (query: Record<string, string>, slug = f.mairieSlug) =>
       test.call('get', `/api/public/organisations/${slug}/creneaux?${new URLSearchParams(query)}`);
