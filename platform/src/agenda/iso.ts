@@ -14,7 +14,7 @@ const MAX_CACHED_OFFSETS = 100_000;
 const offsetsByZone = new Map<string, { zone: IANAZone; offsets: Map<number, number> }>();
 
 /** Minutes east of UTC in `timeZone` at `instant`. */
-export function offsetMinutes(instant: EpochMs, timeZone: string): number {
+function offsetMinutes(instant: EpochMs, timeZone: string): number {
   let entry = offsetsByZone.get(timeZone);
   if (!entry) {
     if (!IANAZone.isValidZone(timeZone)) throw AppError.invalidField('timezone', `Unknown time zone "${timeZone}"`);

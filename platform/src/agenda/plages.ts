@@ -42,7 +42,7 @@ export interface AgendaWarning {
   message: string;
 }
 
-export const PLAGE_COLUMNS = `id, organisation_id, agent_id, lieu_id, motif_ids, title, first_day::text AS first_day,
+const PLAGE_COLUMNS = `id, organisation_id, agent_id, lieu_id, motif_ids, title, first_day::text AS first_day,
   start_time, end_time, recurrence, until::text AS until, exdates::text[] AS exdates, last_day::text AS last_day,
   created_at, updated_at`;
 

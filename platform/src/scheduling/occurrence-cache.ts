@@ -19,7 +19,7 @@ import { DAY_MS, Interval } from '../agenda/time';
 const WEEK_MS = 7 * DAY_MS;
 
 /** The identity of a definition's meaning: two definitions with the same key have the same occurrences. */
-export function definitionKey(definition: AgendaDefinition): string {
+function definitionKey(definition: AgendaDefinition): string {
   return [
     definition.firstDay,
     definition.endDay ?? '',
