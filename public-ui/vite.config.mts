@@ -1,4 +1,5 @@
 import vue from '@vitejs/plugin-vue';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import vuetify from 'vite-plugin-vuetify';
 
@@ -6,6 +7,10 @@ import vuetify from 'vite-plugin-vuetify';
 export default defineConfig({
   base: '/public/',
   plugins: [vue(), vuetify({ autoImport: true })],
+  resolve: {
+    // Code both UIs share, kept in the admin UI's tree: plain TypeScript and CSS, nothing admin-only.
+    alias: { '@shared': fileURLToPath(new URL('../admin-ui/src/shared', import.meta.url)) },
+  },
   define: {
     // vue-i18n's compile-time flags: Composition API only, no devtools in production.
     __VUE_I18N_LEGACY_API__: 'false',

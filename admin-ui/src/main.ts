@@ -6,7 +6,7 @@ import { i18n } from './i18n';
 import { vuetify } from './plugins/vuetify';
 import { router } from './router';
 import { useSessionStore } from './stores/session';
-import './styles.css';
+import '@shared/styles.css';
 
 const app = createApp(App);
 app.use(createPinia());

@@ -25,6 +25,7 @@ export const fr = {
   },
   validation: {
     required: 'Ce champ est obligatoire.',
+    blank: 'Ce champ est obligatoire.', // spaces only
     minLength: 'Saisissez au moins {limit} caractères.',
     maxLength: 'Saisissez au plus {limit} caractères.',
     minimum: 'La valeur doit être au moins {limit}.',

@@ -19,10 +19,13 @@ function newestSource(dir: string): number {
   return newest;
 }
 
+/** Code both UIs import (`@shared`): a change there makes both builds stale. */
+const SHARED_UI_SOURCES = path.join(ROOT, 'admin-ui', 'src', 'shared');
+
 function builtIsCurrent(ui: string): boolean {
   const built = path.join(ui, 'dist', 'index.html');
   if (!fs.existsSync(built)) return false;
-  const sources = Math.max(newestSource(path.join(ui, 'src')), ...['index.html', 'vite.config.mts', 'package.json'].map((f) => path.join(ui, f)).filter((f) => fs.existsSync(f)).map((f) => fs.statSync(f).mtimeMs));
+  const sources = Math.max(newestSource(path.join(ui, 'src')), newestSource(SHARED_UI_SOURCES), ...['index.html', 'vite.config.mts', 'package.json'].map((f) => path.join(ui, f)).filter((f) => fs.existsSync(f)).map((f) => fs.statSync(f).mtimeMs));
   return fs.statSync(built).mtimeMs >= sources;
 }
 
