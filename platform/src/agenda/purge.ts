@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { tx } from '../db/database';
+import type { PeriodicTask } from '../jobs/periodic';
 import type { Platform } from '../platform';
 
 /**
@@ -20,3 +21,9 @@ export async function purgeEndedPlages(platform: Platform, now: Date): Promise<n
     return count;
   });
 }
+
+export const endedPlagesPurge: PeriodicTask = {
+  name: 'ended plages purge',
+  everyMs: 24 * 3600 * 1000,
+  run: (platform) => purgeEndedPlages(platform, platform.clock.now()),
+};

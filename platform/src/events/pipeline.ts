@@ -1,4 +1,6 @@
-import { BookingMaintenance } from '../booking/maintenance';
+import { endedPlagesPurge } from '../agenda/purge';
+import { bookingMaintenance } from '../booking/maintenance';
+import { PeriodicTasks } from '../jobs/periodic';
 import type { PlatformConfig } from '../config';
 import { tx } from '../db/database';
 import type { JobQueue } from '../jobs/queue';
@@ -46,7 +48,7 @@ export class EventPipeline {
     private readonly host: PluginHost,
     private readonly log: LogSink,
     private readonly notifications: NotificationJobs,
-    private readonly maintenance: BookingMaintenance,
+    private readonly housekeeping: PeriodicTasks,
   ) {}
 
   /** Registers the handlers, starts consuming, dispatching and, periodically, recovering. */
@@ -64,11 +66,11 @@ export class EventPipeline {
     host.registerJobs(queue);
     await queue.start();
     const dispatcher = new OutboxDispatcher(platform.db, queue, consumers, settings, log);
-    const maintenance = new BookingMaintenance(platform, log);
-    const pipeline = new EventPipeline(platform, queue, dispatcher, consumers, host, log, notifications, maintenance);
+    const housekeeping = new PeriodicTasks(platform, [bookingMaintenance, endedPlagesPurge], log);
+    const pipeline = new EventPipeline(platform, queue, dispatcher, consumers, host, log, notifications, housekeeping);
     dispatcher.start();
     notifications.start();
-    maintenance.start();
+    housekeeping.start();
     // At start, anything pending may have lost its job (the in-process queue starts empty).
     pipeline.recovering = pipeline.recover(0);
     pipeline.recoveryTimer = setInterval(() => {
@@ -109,7 +111,7 @@ export class EventPipeline {
     clearInterval(this.recoveryTimer);
     await this.dispatcher.stop();
     await this.notifications.stop();
-    await this.maintenance.stop();
+    await this.housekeeping.stop();
     await this.recovering;
   }
 }

@@ -1,4 +1,5 @@
-import { BookingMaintenance } from '../../../platform/src/booking/maintenance';
+import { bookingMaintenance } from '../../../platform/src/booking/maintenance';
+import { PeriodicTasks } from '../../../platform/src/jobs/periodic';
 import { TestPlatform } from '../../support/platform';
 import { countRows, expectProblem, fingerprint } from '../foundation/helpers';
 import { BookingFixture, bookingFixture, expectStatus, holdCode, NOW, publicCreneaux, rdvEvents, wrongCode } from './helpers';
@@ -78,7 +79,7 @@ describe('online booking', () => {
     const held = await book(cni(slot.starts_at));
     expectStatus(held, 202);
     test.clock.advance(11 * 60_000);
-    const maintenance = new BookingMaintenance(test.platform, () => undefined);
+    const maintenance = new PeriodicTasks(test.platform, [bookingMaintenance], () => undefined);
     try {
       maintenance.start(); // its first sweep runs at once
       await maintenance.stop();
