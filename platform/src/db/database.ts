@@ -130,8 +130,8 @@ export class Database {
     const run = () =>
       this.dataSource.transaction(async (manager) => {
         if (territoryId) {
-          await manager.query(`SET LOCAL ROLE ${TENANT_ROLE}`);
-          await manager.query(`SELECT set_config('app.territory_id', $1, true)`, [territoryId]);
+          // One round trip: `role` is the setting SET LOCAL ROLE changes.
+          await manager.query(`SELECT set_config('role', $1, true), set_config('app.territory_id', $2, true)`, [TENANT_ROLE, territoryId]);
         }
         return scope.run({ manager, territoryId }, work);
       });
