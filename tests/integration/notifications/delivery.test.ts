@@ -2,11 +2,11 @@ import { tx } from '../../../platform/src/db/database';
 import { eventOf, OUTBOX_EVENT_COLUMNS } from '../../../platform/src/events/dispatcher';
 import { NotificationsConsumer } from '../../../platform/src/notifications/consumer';
 import { TestPlatform } from '../../support/platform';
-import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../../support/smtp';
+import type { ReceivedMail, TestSmtpServer } from '../../support/smtp';
 import { icsLines, parseMime, partOfType, leafParts } from '../../unit/notifications/mime';
 import { plageBody } from '../agenda/helpers';
-import { bookingFixture, expectStatus, NOW, publicCreneaux, type BookingFixture } from '../booking/helpers';
-import { fastJobs, startPipeline, waitFor, type RunningPipeline } from './pipeline';
+import { expectStatus, NOW, publicCreneaux, type BookingFixture } from '../booking/helpers';
+import { startNotificationStack, type NotificationStack, waitFor, type RunningPipeline } from './pipeline';
 
 /** Booking, moving and cancelling rdvs through the API sends emails that reach a real SMTP server. */
 describe('usager and agent notifications, end to end', () => {
@@ -15,17 +15,12 @@ describe('usager and agent notifications, end to end', () => {
   let f: BookingFixture;
   let pipeline: RunningPipeline;
 
+  let stack: NotificationStack;
   beforeAll(async () => {
-    smtp = await startSmtpServer();
-    test = await TestPlatform.start({ now: NOW, config: { smtpUrl: smtp.url, jobs: fastJobs() } });
-    f = await bookingFixture(test);
-    pipeline = await startPipeline(test);
+    stack = await startNotificationStack();
+    ({ smtp, test, f, pipeline } = stack);
   });
-  afterAll(async () => {
-    await pipeline?.stop();
-    await test?.stop();
-    await smtp?.close();
-  });
+  afterAll(() => stack?.stop());
 
   const mailsTo = (address: string) => smtp.received.filter((mail) => mail.to.includes(address));
 

@@ -5,7 +5,7 @@ import { TestPlatform } from '../../support/platform';
 import { Receiver } from '../../support/receiver';
 import { startSmtpServer, type TestSmtpServer } from '../../support/smtp';
 import { bookingFixture, expectStatus, NOW, type BookingFixture } from '../booking/helpers';
-import { fastJobs, sleep, startPipeline, waitFor, type RunningPipeline } from './pipeline';
+import { fastJobs, sleep, startPipeline, startNotificationStack, type NotificationStack, waitFor, type RunningPipeline } from './pipeline';
 
 async function bookFor(test: TestPlatform, f: BookingFixture, userId: string, startsAt: string): Promise<string> {
   const response = await test.call('post', `/api/v1/organisations/${f.mairie}/rdvs`, {
@@ -27,11 +27,11 @@ describe('an SMTP server that refuses', () => {
   let smtp: TestSmtpServer;
   let test: TestPlatform;
   let f: BookingFixture;
-  let pipeline: RunningPipeline;
   const greylisted = new Set<string>();
 
+  let stack: NotificationStack;
   beforeAll(async () => {
-    smtp = await startSmtpServer({
+    stack = await startNotificationStack({
       onRcptTo(address, _session, callback) {
         if (address.address === 'refused@example.fr') {
           return callback(Object.assign(new Error('5.1.1 Mailbox does not exist'), { responseCode: 550 }));
@@ -43,15 +43,9 @@ describe('an SMTP server that refuses', () => {
         callback();
       },
     });
-    test = await TestPlatform.start({ now: NOW, config: { smtpUrl: smtp.url, jobs: fastJobs() } });
-    f = await bookingFixture(test);
-    pipeline = await startPipeline(test);
+    ({ smtp, test, f } = stack);
   });
-  afterAll(async () => {
-    await pipeline?.stop();
-    await test?.stop();
-    await smtp?.close();
-  });
+  afterAll(() => stack?.stop());
 
   it('for good (550): the receipt says failed and why, and the message is not tried again', async () => {
     const user = await f.createUser(f.mairie, f.tokens.mairieAdmin, { first_name: 'Refus', last_name: 'Définitif', email: 'refused@example.fr' });

@@ -4,7 +4,10 @@ import { EventPipeline } from '../../../platform/src/events/pipeline';
 import { createJobQueue } from '../../../platform/src/jobs/create-queue';
 import type { JobQueue } from '../../../platform/src/jobs/queue';
 import type { LogSink } from '../../../platform/src/logging';
-import type { TestPlatform } from '../../support/platform';
+import type { SMTPServerOptions } from 'smtp-server';
+import { TestPlatform } from '../../support/platform';
+import { startSmtpServer, type TestSmtpServer } from '../../support/smtp';
+import { bookingFixture, NOW, type BookingFixture } from '../booking/helpers';
 
 /** The event pipeline's pace for tests: retries within a second, not within hours. */
 export function fastJobs(overrides: Partial<PlatformConfig['jobs']> = {}): PlatformConfig['jobs'] {
@@ -35,6 +38,30 @@ export async function startPipeline(test: TestPlatform): Promise<RunningPipeline
       await pipeline.stop();
       await queue.close();
       test.platform.queue = undefined;
+    },
+  };
+}
+
+/** A real SMTP server, a platform sending to it with fast retries, the booking fixture and the running pipeline. */
+export interface NotificationStack {
+  smtp: TestSmtpServer;
+  test: TestPlatform;
+  f: BookingFixture;
+  pipeline: RunningPipeline;
+  stop(): Promise<void>;
+}
+
+export async function startNotificationStack(smtpOptions: Partial<SMTPServerOptions> = {}): Promise<NotificationStack> {
+  const smtp = await startSmtpServer(smtpOptions);
+  const test = await TestPlatform.start({ now: NOW, config: { smtpUrl: smtp.url, jobs: fastJobs() } });
+  const f = await bookingFixture(test);
+  const pipeline = await startPipeline(test);
+  return {
+    smtp, test, f, pipeline,
+    async stop() {
+      await pipeline.stop();
+      await test.stop();
+      await smtp.close();
     },
   };
 }

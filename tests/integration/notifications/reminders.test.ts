@@ -1,9 +1,9 @@
 import { planReminders } from '../../../platform/src/notifications/reminders';
 import { TestPlatform } from '../../support/platform';
-import { startSmtpServer, type TestSmtpServer } from '../../support/smtp';
+import type { TestSmtpServer } from '../../support/smtp';
 import { parseMime, partOfType, icsLines } from '../../unit/notifications/mime';
-import { bookingFixture, expectStatus, NOW, type BookingFixture } from '../booking/helpers';
-import { fastJobs, sleep, startPipeline, waitFor, type RunningPipeline } from './pipeline';
+import { expectStatus, NOW, type BookingFixture } from '../booking/helpers';
+import { sleep, startNotificationStack, type NotificationStack, waitFor, type RunningPipeline } from './pipeline';
 
 const HOUR = 3_600_000;
 /** Reminders are due this long after the test sets the clock: short enough to wait for, long enough to act before. */
@@ -17,17 +17,12 @@ describe('reminders', () => {
   let f: BookingFixture;
   let pipeline: RunningPipeline;
 
+  let stack: NotificationStack;
   beforeAll(async () => {
-    smtp = await startSmtpServer();
-    test = await TestPlatform.start({ now: NOW, config: { smtpUrl: smtp.url, jobs: fastJobs() } });
-    f = await bookingFixture(test);
-    pipeline = await startPipeline(test);
+    stack = await startNotificationStack();
+    ({ smtp, test, f, pipeline } = stack);
   });
-  afterAll(async () => {
-    await pipeline?.stop();
-    await test?.stop();
-    await smtp?.close();
-  });
+  afterAll(() => stack?.stop());
 
   let agent: string;
 
