@@ -2,7 +2,7 @@ import type { ErrorObject } from 'ajv/dist/2020';
 
 /** What the message needs of vue-i18n (the app's global composer). */
 export interface Translator {
-  t(key: string, values: Record<string, unknown>): string;
+  t(key: string, values?: Record<string, unknown>): string;
   te(key: string): boolean;
 }
 
@@ -11,7 +11,7 @@ function messageKey(error: ErrorObject): string {
   const params = error.params as Record<string, any>;
   switch (error.keyword) {
     case 'minLength': return params.limit === 1 ? 'required' : 'minLength';
-    case 'type': return params.type === 'integer' || params.type === 'number' ? params.type : 'invalid';
+    case 'type': return params.type; // `integer`, `number`; no UI words the other types
     case 'format': return `format.${params.format}`;
     case 'pattern': return params.pattern === '\\S' ? 'blank' : 'pattern';
     case 'oneOf': return 'enum';
@@ -24,5 +24,5 @@ function messageKey(error: ErrorObject): string {
 /** An Ajv error as a sentence for the user (`{limit}` and the like from its parameters); a rule the UI has no words for is an invalid value. */
 export function ajvErrorMessage(error: ErrorObject, i18n: Translator): string {
   const key = `validation.${messageKey(error)}`;
-  return i18n.te(key) ? i18n.t(key, error.params) : i18n.t('validation.invalid', {});
+  return i18n.te(key) ? i18n.t(key, error.params) : i18n.t('validation.invalid');
 }
