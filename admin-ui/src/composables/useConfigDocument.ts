@@ -11,6 +11,7 @@ import { useSchemaForm } from './useSchemaForm';
 export function useConfigDocument<D extends Record<string, any>>(key: string, empty: () => D) {
   const path = `/api/v1/territories/current/config/${key}`;
   const current = ref<ConfigVersion<D>>();
+  const saved = ref(false);
 
   const form = useSchemaForm<D>({
     schema: `config/${key}.json`,
@@ -24,6 +25,15 @@ export function useConfigDocument<D extends Record<string, any>>(key: string, em
   /** Shows the version in force (after a save, the form holds what the server stored). */
   function showInForce(): void {
     if (current.value) form.load({ ...empty(), ...current.value.document });
+  }
+
+  /** Saves the form as a new version; once stored, shows it and says so. */
+  async function save(): Promise<boolean> {
+    saved.value = false;
+    if (!(await form.save())) return false;
+    showInForce();
+    saved.value = true;
+    return true;
   }
 
   async function reload(): Promise<void> {
@@ -43,5 +53,7 @@ export function useConfigDocument<D extends Record<string, any>>(key: string, em
     form.discardDraft();
   }
 
-  return { form, current, reload, restored, showInForce };
+  return { key, form, current, saved, save, reload, restored };
 }
+
+export type ConfigDocument<D extends Record<string, any> = any> = ReturnType<typeof useConfigDocument<D>>;

@@ -29,3 +29,5 @@ export function useRemoval<T>(remove: (item: T) => Promise<void>) {
 
   return { target, open, busy, problem, ask, confirm };
 }
+
+export type Removal<T> = ReturnType<typeof useRemoval<T>>;

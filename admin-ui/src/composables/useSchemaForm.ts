@@ -196,3 +196,5 @@ export function useSchemaForm<T extends Record<string, any>>(options: SchemaForm
 
   return { value, errors, problem, saving, draftRestored, refusals, dirty, registry, bind, load, save, discardDraft, showErrors };
 }
+
+export type SchemaForm<T extends Record<string, any> = Record<string, any>> = ReturnType<typeof useSchemaForm<T>>;
