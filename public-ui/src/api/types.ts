@@ -26,14 +26,18 @@ export interface PublicLieu {
   phone_number: string | null;
 }
 
-export interface PublicOrganisation {
-  id: string;
+/** Who an organisation is and how to reach it: on its page, and in a rdv's recap. */
+export interface PublicOrganisationInfo {
   slug: string;
   name: string;
   phone_number: string | null;
   email: string | null;
   website: string | null;
   opening_hours: string | null;
+}
+
+export interface PublicOrganisation extends PublicOrganisationInfo {
+  id: string;
   services: PublicService[];
   motifs: PublicMotif[];
   lieux: PublicLieu[];
@@ -88,14 +92,7 @@ export interface RdvRecap {
     instruction_for_rdv: string | null;
   };
   lieu: PublicLieu | null;
-  organisation: {
-    slug: string;
-    name: string;
-    phone_number: string | null;
-    email: string | null;
-    website: string | null;
-    opening_hours: string | null;
-  };
+  organisation: PublicOrganisationInfo;
   cancellable: boolean;
   cancel_refusal_reason: RefusalReason | null;
   cancellable_until: string;
