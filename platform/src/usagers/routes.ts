@@ -2,6 +2,7 @@ import { tx } from '../db/database';
 import { AppError } from '../errors';
 import { loadForm } from '../forms/forms';
 import { versionsOf } from '../history/record-versions';
+import { readFlag } from '../http/flags';
 import { listBody, readPage } from '../http/pagination';
 import { route } from '../http/route';
 import { MergeBody, mergeUsers } from './merge';
@@ -14,12 +15,6 @@ import {
 /** Fiches are checked against the form this many at a time for ?nonconforming=true. */
 const CONFORMITY_BATCH = 500;
 const MAX_SEARCH_LENGTH = 200;
-
-function readFlag(raw: string | undefined, name: string): boolean {
-  if (raw === undefined || raw === 'false') return false;
-  if (raw === 'true') return true;
-  throw new AppError('malformed', `${name} must be true or false`, [{ path: name, message: 'must be true or false' }]);
-}
 
 /** The organisation's usagers (not deleted), narrowed by ?search=. */
 function organisationUsers(organisationId: string, search: string) {
