@@ -5,11 +5,13 @@
 import { AgentActor, SECRETARIAT, seesWholeOrganisation } from '../agents/actor';
 import { AgentRow } from '../agents/agents';
 import { currentTerritoryId, tx } from '../db/database';
+import { onlineRdvsInPlages, rdvsLeftOutsidePlages, unscheduleRdvs } from '../booking/unschedule';
 import { AppError, FieldError } from '../errors';
 import { recordEvent } from '../events/outbox';
+import { readFlag } from '../http/flags';
 import { isUuid } from '../http/ids';
 import { listBody, readPage } from '../http/pagination';
-import { route } from '../http/route';
+import { ApiRequest, route } from '../http/route';
 import { requireMember } from '../organisations/policy';
 import { PlageOuverture } from './agenda.entity';
 import { AgendaFields, checkAgendaFields, definitionOf, territoryTimeZone } from './definitions';
@@ -223,6 +225,29 @@ async function readablePlage(actor: AgentActor, id: string): Promise<PlageRow> {
   return plage;
 }
 
+/** What a change of a plage did to the online rdvs it held. */
+interface UnscheduleOutcome {
+  unscheduled_rdv_ids: string[];
+  rdvs_outside_plages: number;
+}
+
+/**
+ * Runs a change of the plage, then finds the online rdvs it held that no plage of
+ * the agent holds any more (booking/unschedule.ts): with `?unschedule_rdvs=true`
+ * they are revoked as « déprogrammés » in the same transaction; without, they
+ * stay and are counted, so that the UI can ask.
+ */
+async function changingPlage<T>(request: ApiRequest<'agent'>, plage: PlageRow, change: () => Promise<T>): Promise<{ result: T } & UnscheduleOutcome> {
+  const unschedule = readFlag(request.query.unschedule_rdvs, 'unschedule_rdvs');
+  const scope = { organisationId: plage.organisation_id, agentId: plage.agent_id, lieuId: plage.lieu_id, motifIds: plage.motif_ids };
+  const held = await onlineRdvsInPlages(scope, request.platform);
+  const result = await change();
+  const outside = (await rdvsLeftOutsidePlages(scope, held, request.platform)).map((rdv) => rdv.id);
+  if (!unschedule) return { result, unscheduled_rdv_ids: [], rdvs_outside_plages: outside.length };
+  await unscheduleRdvs(outside, { type: 'agent', agentId: request.actor.agentId }, request.platform);
+  return { result, unscheduled_rdv_ids: outside, rdvs_outside_plages: 0 };
+}
+
 export const plageRoutes = [
   route({
     method: 'get', path: '/api/v1/organisations/:org/plages_ouverture', tag: 'plages_ouverture', access: 'agent',
@@ -264,26 +289,33 @@ export const plageRoutes = [
   route({
     method: 'patch', path: '/api/v1/plages_ouverture/:id', tag: 'plages_ouverture', access: 'agent',
     body: 'api/plage_ouverture.json', partialBody: true,
-    summary: "Change a plage d'ouverture; overlaps come back as warnings",
-    async handle({ actor, params, body }) {
+    summary: "Change a plage d'ouverture; overlaps come back as warnings. Online rdvs it no longer holds are counted (rdvs_outside_plages), "
+      + 'or revoked as déprogrammés with ?unschedule_rdvs=true (unscheduled_rdv_ids)',
+    async handle(request) {
+      const { actor, params, body } = request;
       const existing = await readablePlage(actor, params.id);
       requirePlageWriter(actor, existing.agent_id, existing.organisation_id);
       const input = { ...existing, ...(body as Partial<PlageInput>) };
       const agent = await visibleAgent(actor, input.agent_id);
       requirePlageWriter(actor, agent.id, existing.organisation_id);
-      const { plage, warnings } = await savePlage(actor, existing.organisation_id, input, agent, existing);
-      return { ...plageJson(plage), warnings };
+      const { result: { plage, warnings }, ...outcome } = await changingPlage(request, existing,
+        () => savePlage(actor, existing.organisation_id, input, agent, existing));
+      return { ...plageJson(plage), warnings, ...outcome };
     },
   }),
   route({
     method: 'delete', path: '/api/v1/plages_ouverture/:id', tag: 'plages_ouverture', access: 'agent',
-    summary: "Delete a plage d'ouverture (booked rdvs stay)",
-    async handle({ actor, params }) {
+    summary: "Delete a plage d'ouverture. Booked rdvs stay, and the online ones it alone held are counted (rdvs_outside_plages), "
+      + 'unless ?unschedule_rdvs=true revokes them as déprogrammés (unscheduled_rdv_ids)',
+    async handle(request) {
+      const { actor, params } = request;
       const plage = await readablePlage(actor, params.id);
       requirePlageWriter(actor, plage.agent_id, plage.organisation_id);
-      await tx().delete(PlageOuverture, { id: plage.id });
-      await recordEvent('plage_ouverture', 'destroyed', plageJson(plage), { organisationId: plage.organisation_id, actorAgentId: actor.agentId });
-      return undefined;
+      const { result, ...outcome } = await changingPlage(request, plage, async () => {
+        await tx().delete(PlageOuverture, { id: plage.id });
+        await recordEvent('plage_ouverture', 'destroyed', plageJson(plage), { organisationId: plage.organisation_id, actorAgentId: actor.agentId });
+      });
+      return outcome;
     },
   }),
 ];

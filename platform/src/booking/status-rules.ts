@@ -69,6 +69,8 @@ export type RdvReason =
   | 'rdv_updated'
   | 'rdv_cancelled_by_agent'
   | 'rdv_cancelled_by_user'
+  /** Revoked by the service because a change of planning left it outside every plage (6tzen's « déprogrammé »). */
+  | 'rdv_unscheduled'
   | 'rdv_restored'
   | 'rdv_noshow'
   | 'rdv_seen'

@@ -161,7 +161,9 @@ describe("plages d'ouverture", () => {
     });
 
     it('deletes a plage with a destroyed event', async () => {
-      expectStatus(await test.call('delete', `/api/v1/plages_ouverture/${marcs}`, { token: f.tokens.mairieAdmin }), 204);
+      const deleted = await test.call('delete', `/api/v1/plages_ouverture/${marcs}`, { token: f.tokens.mairieAdmin });
+      expectStatus(deleted, 200);
+      expect(deleted.body).toEqual({ unscheduled_rdv_ids: [], rdvs_outside_plages: 0 });
       expect(await test.sql(`SELECT id FROM plages_ouverture WHERE id = $1`, [marcs])).toEqual([]);
       const [event] = await test.sql(`SELECT event, payload FROM outbox_events WHERE record_id = $1 ORDER BY id DESC LIMIT 1`, [marcs]);
       expect(event).toMatchObject({ event: 'destroyed', payload: { id: marcs, title: 'Marc lundi' } });
