@@ -64,11 +64,11 @@ describe('admin UI: sign-in, rights and session', () => {
   it('shows a basic agent no configuration, and refuses its pages by URL', async () => {
     await signIn(page, test.baseUrl, 'agent.etatcivil@demo.test');
     await page.getByRole('heading', { name: 'Bonjour Anne' }).waitFor();
-    expect(await nav().getByRole('link', { name: 'Usagers' }).isVisible()).toBe(true);
+    await nav().getByRole('link', { name: 'Usagers' }).waitFor({ state: 'visible', timeout: 10_000 });
     expect(await nav().getByText('Configuration').count()).toBe(0);
     expect(await nav().getByText('Espace territoire').count()).toBe(0);
     expect(await page.getByRole('combobox', { name: 'Organisation' }).count()).toBe(0);
-    expect(await page.getByText('Niveau d’accès : Basique. Services : État civil, Titres d’identité (CNI, passeport).').isVisible()).toBe(true);
+    await page.getByText('Niveau d’accès : Basique. Services : État civil, Titres d’identité (CNI, passeport).').waitFor({ state: 'visible', timeout: 10_000 });
     violations.push(...(await auditScreen(page, 'home-basic')));
 
     await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/motifs`);
@@ -82,7 +82,7 @@ describe('admin UI: sign-in, rights and session', () => {
   it('gives an organisation admin the Configuration menu of their organisation only', async () => {
     await signIn(page, test.baseUrl, 'admin.mairie@demo.test');
     for (const item of ['Organisation', 'Motifs', 'Lieux', 'Agents']) {
-      expect(await nav().getByRole('link', { name: item, exact: true }).isVisible()).toBe(true);
+      await nav().getByRole('link', { name: item, exact: true }).waitFor({ state: 'visible', timeout: 10_000 });
     }
     expect(await nav().getByText('Espace territoire').count()).toBe(0);
     await nav().getByRole('link', { name: 'Agents' }).click();
@@ -91,7 +91,7 @@ describe('admin UI: sign-in, rights and session', () => {
     expect(await page.locator('[data-test="remove-admin.mairie@demo.test"]').count()).toBe(0);
     expect(await page.locator('[data-test="remove-agent.etatcivil@demo.test"]').count()).toBe(1);
     // Agents not seen for 30 days are labelled inactive; Hugo never signed in, Marc just did.
-    expect(await page.locator('[data-test="agent-agent.urbanisme@demo.test"] [data-test="inactive"]').isVisible()).toBe(true);
+    await page.locator('[data-test="agent-agent.urbanisme@demo.test"] [data-test="inactive"]').waitFor({ state: 'visible', timeout: 10_000 });
     expect(await page.locator('[data-test="agent-admin.mairie@demo.test"] [data-test="inactive"]').count()).toBe(0);
     violations.push(...(await auditScreen(page, 'agents')));
     await page.goto(`${test.baseUrl}/admin/organisations/${ids.ccas}/motifs`);
@@ -100,7 +100,7 @@ describe('admin UI: sign-in, rights and session', () => {
 
   it('gives a territorial admin the organisation switcher and the territory space', async () => {
     await signIn(page, test.baseUrl, 'territoire@demo.test');
-    expect(await nav().getByText('Espace territoire').isVisible()).toBe(true);
+    await nav().getByText('Espace territoire').waitFor({ state: 'visible', timeout: 10_000 });
     await page.locator('[data-test="organisation-switcher"]').click();
     await page.getByRole('option', { name: 'CCAS de Val-Fleuri' }).click();
     await page.waitForURL(new RegExp(`/organisations/${ids.ccas}$`));

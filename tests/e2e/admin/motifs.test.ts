@@ -56,7 +56,7 @@ describe('admin UI: motifs and lieux', () => {
       min_public_booking_delay: 24 * 3600, max_public_booking_delay: 30 * 86400, rdvs_editable_by_user: true,
       instruction_for_rdv: 'Munissez-vous de votre livret de famille.',
     });
-    expect(await page.locator('[data-test="motif-Recensement citoyen"] [data-test="online-badge"]').isVisible()).toBe(true);
+    await page.locator('[data-test="motif-Recensement citoyen"] [data-test="online-badge"]').waitFor({ state: 'visible', timeout: 10_000 });
     expect(await page.locator('[data-test="motif-Mariage — constitution du dossier"] [data-test="online-badge"]').count()).toBe(0);
   });
 
@@ -72,7 +72,7 @@ describe('admin UI: motifs and lieux', () => {
     const name = page.getByRole('textbox', { name: 'Nom *' });
     await name.waitFor();
     expect(await name.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
-    expect(await page.getByText('Ce champ est obligatoire.').first().isVisible()).toBe(true);
+    await page.getByText('Ce champ est obligatoire.').first().waitFor({ state: 'visible', timeout: 10_000 });
     await name.fill('y'.repeat(201));
     await page.getByText('Au plus 200 caractères.').waitFor();
     await page.locator('[data-test="tab-instructions"]').click();
