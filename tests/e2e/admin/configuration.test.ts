@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { demoIds, TestPlatform } from '../../support/platform';
-import { auditScreen, Browser, choose, ensureUiBuilt, openBrowser, signIn } from './support';
+import { AdminSession, auditScreen, choose, startAdminSession } from './support';
 
 /**
  * A territorial admin shapes the territory (seed 003): services, the usager fiche's custom
@@ -8,7 +8,6 @@ import { auditScreen, Browser, choose, ensureUiBuilt, openBrowser, signIn } from
  */
 describe('admin UI: territory configuration and usagers', () => {
   let test: TestPlatform;
-  let browser: Browser;
   let page: Page;
   let ids: Awaited<ReturnType<typeof demoIds>>;
   const violations: string[] = [];
@@ -16,19 +15,12 @@ describe('admin UI: territory configuration and usagers', () => {
     `SELECT version, document FROM territory_configs WHERE key = $1 ORDER BY version DESC LIMIT 1`, [key]))[0];
   const preview = () => page.locator('[data-test="preview"]');
 
+  let session: AdminSession;
   beforeAll(async () => {
-    ensureUiBuilt('admin-ui');
-    test = await TestPlatform.start();
-    ids = await demoIds(test);
-    browser = await openBrowser();
-    page = browser.page;
-    await signIn(page, test.baseUrl, 'territoire@demo.test');
+    session = await startAdminSession('territoire@demo.test');
+    ({ test, page, ids } = session);
   }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await test?.stop();
-  });
+  afterAll(() => session?.stop());
 
   it('enables a service', async () => {
     await page.goto(`${test.baseUrl}/admin/territory/services`);

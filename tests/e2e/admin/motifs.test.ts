@@ -1,29 +1,21 @@
 import type { Page } from 'playwright-core';
 import { demoIds, TestPlatform } from '../../support/platform';
-import { auditScreen, Browser, choose, ensureUiBuilt, openBrowser, signIn } from './support';
+import { AdminSession, auditScreen, choose, startAdminSession } from './support';
 
 /** An organisation admin configures motifs and lieux (seed 000): three tabs, online badge, duplicate, bad input. */
 describe('admin UI: motifs and lieux', () => {
   let test: TestPlatform;
-  let browser: Browser;
   let page: Page;
   let ids: Awaited<ReturnType<typeof demoIds>>;
   const violations: string[] = [];
   const motifCount = async (name: string) => (await test.sql(`SELECT count(*)::int AS n FROM motifs WHERE name = $1 AND deleted_at IS NULL`, [name]))[0].n;
 
+  let session: AdminSession;
   beforeAll(async () => {
-    ensureUiBuilt('admin-ui');
-    test = await TestPlatform.start();
-    ids = await demoIds(test);
-    browser = await openBrowser();
-    page = browser.page;
-    await signIn(page, test.baseUrl, 'admin.mairie@demo.test');
+    session = await startAdminSession('admin.mairie@demo.test');
+    ({ test, page, ids } = session);
   }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await test?.stop();
-  });
+  afterAll(() => session?.stop());
 
   it('creates a motif open online through its three tabs, saved once despite a double click', async () => {
     await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/motifs`);

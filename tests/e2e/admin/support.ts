@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../../support/platform';
+import { DEMO_PASSWORD, demoIds, TestPlatform } from '../../support/platform';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const SCREENSHOTS = path.join(ROOT, 'artifacts', 'screenshots');
@@ -82,6 +82,30 @@ export async function signIn(page: Page, baseUrl: string, email: string, passwor
   await page.getByRole('textbox', { name: 'Mot de passe *' }).fill(password);
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await page.waitForURL((url) => !url.pathname.endsWith('/sign-in'));
+}
+
+/** A running platform with the demo tenant and the built admin UI, in chromium, signed in as `email`. */
+export interface AdminSession {
+  test: TestPlatform;
+  browser: Browser;
+  page: Page;
+  ids: Awaited<ReturnType<typeof demoIds>>;
+  stop(): Promise<void>;
+}
+
+export async function startAdminSession(email: string): Promise<AdminSession> {
+  ensureUiBuilt('admin-ui');
+  const test = await TestPlatform.start();
+  const ids = await demoIds(test);
+  const browser = await openBrowser();
+  await signIn(browser.page, test.baseUrl, email);
+  return {
+    test, browser, page: browser.page, ids,
+    async stop() {
+      await browser.close();
+      await test.stop();
+    },
+  };
 }
 
 /** Picks an option of a select (Vuetify's), named by its label or a locator, from the keyboard as a keyboard user would. */
