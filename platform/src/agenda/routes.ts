@@ -1,7 +1,8 @@
 import { absenceRoutes } from './absences';
+import { agentAgendaRoutes } from './agent-agenda';
 import { closureRoutes } from './closures';
 import { plageRoutes } from './plages';
 import { referenceWeekRoutes } from './reference-weeks';
 
-/** Plages d'ouverture, absences, closures and reference weeks. */
-export const agendaRoutes = [...plageRoutes, ...absenceRoutes, ...closureRoutes, ...referenceWeekRoutes];
+/** Plages d'ouverture, absences, closures, reference weeks, and an agent's agenda made of them. */
+export const agendaRoutes = [...plageRoutes, ...absenceRoutes, ...closureRoutes, ...referenceWeekRoutes, ...agentAgendaRoutes];
