@@ -52,6 +52,15 @@ export interface Lieu {
   availability: 'enabled' | 'disabled' | 'single_use';
 }
 
+/** A free créneau of "Trouver un RDV" (GET .../creneaux): times with the territory's offset. */
+export interface Creneau {
+  starts_at: string;
+  ends_at: string;
+  agent_id: string;
+  lieu_id: string;
+  motif_id: string;
+}
+
 export interface ConfigVersion<D = Record<string, unknown>> {
   key: string;
   version: number;

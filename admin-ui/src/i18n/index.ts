@@ -38,6 +38,15 @@ const SERVER_MESSAGES: Record<string, string> = {
   'This invitation has expired: ask for a new one': 'errors.invitationExpired',
   'This agent already belongs to the organisation': 'errors.alreadyMember',
   'This email belongs to an agent of another territory': 'errors.otherTerritory',
+  'The rdv needs your explicit confirmation (force: true)': 'booking.errors.needsForce',
+  "This time is no longer free in the agent's agenda: another rdv took it": 'booking.errors.taken',
+  'is taken by another rdv': 'booking.errors.takenShort',
+  "is outside the agent's plages d'ouverture for this motif and lieu (or the lieu is closed then)": 'booking.errors.outsidePlage',
+  'falls on a public holiday': 'booking.errors.closure',
+  'overlaps an absence of the agent': 'booking.errors.absence',
+  'overlaps another rdv of the agent': 'booking.errors.overlappingRdv',
+  'needs a phone number: the agent calls the usager': 'booking.errors.needsPhone',
+  'needs an email or a mobile number to receive the visio link': 'booking.errors.needsVisioContact',
 };
 
 /** The French sentence for a message the platform sends in English, when it is a known one. */

@@ -19,6 +19,7 @@ const organisationRoutes: RouteRecordRaw[] = [
   { path: 'users', name: 'users', component: () => import('../views/users/Users.vue'), meta: { access: 'member', title: 'nav.users' } },
   { path: 'users/new', name: 'user-new', component: () => import('../views/users/UserEdit.vue'), meta: { access: 'member', title: 'users.new' } },
   { path: 'users/:id', name: 'user-edit', component: () => import('../views/users/UserEdit.vue'), meta: { access: 'member', title: 'users.edit' } },
+  { path: 'search', name: 'search', component: () => import('../views/search/Search.vue'), meta: { access: 'member', title: 'nav.search' } },
   { path: 'settings', name: 'organisation-settings', component: () => import('../views/organisation/Settings.vue'), meta: { access: 'organisation_admin', title: 'nav.organisation' } },
   { path: 'motifs', name: 'motifs', component: () => import('../views/organisation/Motifs.vue'), meta: { access: 'organisation_admin', title: 'nav.motifs' } },
   { path: 'motifs/new', name: 'motif-new', component: () => import('../views/organisation/MotifEdit.vue'), meta: { access: 'organisation_admin', title: 'motifs.new' } },
