@@ -1,0 +1,161 @@
+import { DateTime } from 'luxon';
+import type { Locator, Page } from 'playwright-core';
+import { demoIds, TestPlatform } from '../../support/platform';
+import { AdminSession, auditScreen, choose, signIn, signOut, startAdminSession } from './support';
+
+/**
+ * The agenda screen (seeds on plages d'ouverture and absences): an agent opens a weekly plage,
+ * skips one day, records an absence; an admin changes another agent's plage; bad input is shown
+ * on its field with nothing written; a basic agent has no agent picker.
+ */
+describe('admin UI: agenda', () => {
+  let test: TestPlatform;
+  let page: Page;
+  let ids: Awaited<ReturnType<typeof demoIds>>;
+  let session: AdminSession;
+  const violations: string[] = [];
+  // Next week in Paris, so that every day shown is to come whatever the day the test runs.
+  const monday = DateTime.now().setZone('Europe/Paris').startOf('week').plus({ weeks: 1 });
+  const day = (offset: number) => monday.plus({ days: offset }).toISODate()!;
+  const agendaUrl = (query = `date=${day(0)}`) => `${test.baseUrl}/admin/organisations/${ids.mairie}/agenda?${query}`;
+  /** The calendar's column of one day. */
+  const column = (date: string) => page.locator(`td.fc-timegrid-col[data-date="${date}"]`);
+  const plagesOf = (date: string) => column(date).locator('.fc-event.agenda-plage');
+  const plages = () => test.sql(`SELECT * FROM plages_ouverture WHERE agent_id = $1`, [ids.basicEtatCivil]);
+
+  beforeAll(async () => {
+    session = await startAdminSession('agent.etatcivil@demo.test');
+    ({ test, page, ids } = session);
+  }, 300_000);
+  afterAll(() => session?.stop());
+
+  async function fill(dialog: Locator, testId: string, value: string): Promise<void> {
+    await dialog.locator(`[data-test="${testId}"] input`).fill(value);
+  }
+
+  it('shows a basic agent their own week, from the menu, with no agent picker', async () => {
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}`);
+    await page.getByRole('link', { name: 'Agenda' }).click();
+    await page.locator('[data-test="calendar"] .fc-timegrid').waitFor();
+    await page.locator('[data-test="new-plage"]').waitFor();
+    expect(await page.locator('[data-test="agent-picker"]').count()).toBe(0);
+    violations.push(...(await auditScreen(page, 'agenda-week')));
+  });
+
+  it('creates a weekly plage on chosen days and shows it labelled with its lieu', async () => {
+    await page.goto(agendaUrl());
+    await page.locator('[data-test="new-plage"]').click();
+    const dialog = page.getByRole('dialog');
+    await fill(dialog, 'title', 'Permanence titres');
+    await choose(page, 'Lieu *', 'Hôtel de ville');
+    await choose(page, 'Motifs *', "Carte d'identité et passeport");
+    await dialog.locator('[data-test="title"] input').click();
+    await fill(dialog, 'first-day', day(0));
+    await fill(dialog, 'start-time', '09:00');
+    await fill(dialog, 'end-time', '12:00');
+    await choose(page, 'Se répète', 'Chaque semaine');
+    await dialog.locator('[data-test="day-TU"] input').check();
+    await dialog.locator('[data-test="day-TH"] input').check();
+    await fill(dialog, 'until', day(7 * 8));
+    violations.push(...(await auditScreen(page, 'agenda-plage-dialog')));
+    await dialog.locator('[data-test="save"]').click();
+    await page.getByText('Modifications enregistrées.').waitFor();
+
+    const [plage] = await plages();
+    expect(plage).toMatchObject({ title: 'Permanence titres', recurrence: 'FREQ=WEEKLY;BYDAY=MO,TU,TH', start_time: '09:00', end_time: '12:00' });
+    for (const date of [day(0), day(1), day(3)]) {
+      await expect(plagesOf(date).first().textContent()).resolves.toContain('Hôtel de ville — Permanence titres');
+      await expect(plagesOf(date).first().textContent()).resolves.toContain('09:00 - 12:00');
+    }
+    expect(await plagesOf(day(2)).count()).toBe(0);
+    violations.push(...(await auditScreen(page, 'agenda-week-plage')));
+  });
+
+  it('skips one day of the series only', async () => {
+    await plagesOf(day(1)).first().click();
+    const occurrence = page.locator('[data-test="occurrence"]');
+    await occurrence.waitFor();
+    violations.push(...(await auditScreen(page, 'agenda-occurrence')));
+    await occurrence.locator('[data-test="skip-day"]').click();
+    await page.locator('[data-test="unschedule"]').waitFor();
+    violations.push(...(await auditScreen(page, 'agenda-skip-confirm')));
+    await page.locator('[data-test="confirm"]').click();
+    await page.getByText('Modifications enregistrées.').waitFor();
+    await plagesOf(day(1)).waitFor({ state: 'detached' });
+    expect(await plagesOf(day(0)).count()).toBe(1);
+    expect(await plagesOf(day(3)).count()).toBe(1);
+    const [plage] = await plages();
+    expect(plage.exdates.map((date: Date | string) => (typeof date === 'string' ? date : DateTime.fromJSDate(date).toISODate()))).toEqual([day(1)]);
+  });
+
+  it('records a two-day absence, shown over those days', async () => {
+    await page.locator('[data-test="new-absence"]').click();
+    const dialog = page.getByRole('dialog');
+    await fill(dialog, 'title', 'Formation');
+    await fill(dialog, 'first-day', day(2));
+    await fill(dialog, 'start-time', '08:00');
+    await fill(dialog, 'end-day', day(3));
+    await fill(dialog, 'end-time', '18:00');
+    violations.push(...(await auditScreen(page, 'agenda-absence-dialog')));
+    await dialog.locator('[data-test="save"]').click();
+    await page.getByText('Modifications enregistrées.').waitFor();
+    await column(day(2)).locator('.agenda-absence').waitFor();
+    await column(day(3)).locator('.agenda-absence').waitFor();
+    expect(await column(day(4)).locator('.agenda-absence').count()).toBe(0);
+    const absences = await test.sql(`SELECT title, start_time, end_time FROM absences WHERE agent_id = $1`, [ids.basicEtatCivil]);
+    expect(absences).toEqual([{ title: 'Formation', start_time: '08:00', end_time: '18:00' }]);
+    violations.push(...(await auditScreen(page, 'agenda-week-absence')));
+  });
+
+  it('shows bad input next to its field and writes nothing', async () => {
+    const before = (await plages()).length;
+    await page.locator('[data-test="new-plage"]').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('[data-test="save"]').click();
+    await dialog.getByText('Ce champ est obligatoire.').first().waitFor();
+    expect(await dialog.locator('[data-test="lieu"]').textContent()).toContain('Ce champ est obligatoire.');
+
+    await choose(page, 'Lieu *', 'Hôtel de ville');
+    await choose(page, 'Motifs *', "Carte d'identité et passeport");
+    await dialog.locator('[data-test="title"] input').click();
+    await fill(dialog, 'start-time', '14:00');
+    await fill(dialog, 'end-time', '10:00');
+    await dialog.locator('[data-test="save"]').click();
+    await dialog.locator('[data-test="end-time"]').getByText('L’heure de fin doit être après l’heure de début.').waitFor();
+    violations.push(...(await auditScreen(page, 'agenda-plage-errors')));
+    expect((await plages()).length).toBe(before);
+    await dialog.getByRole('button', { name: 'Annuler' }).click();
+  });
+
+  it('shows public holidays as closed days', async () => {
+    await page.goto(agendaUrl('date=2026-12-21'));
+    await expect(page.locator('[data-test="closed-days"]').textContent()).resolves.toContain('férié : Noël');
+    await column('2026-12-25').locator('.agenda-closed').waitFor();
+  });
+
+  it("lets an admin pick another agent and change their plage's whole series", async () => {
+    await signOut(page);
+    await signIn(page, test.baseUrl, 'admin.mairie@demo.test');
+    await page.goto(agendaUrl());
+    await choose(page, 'Agenda de', 'Anne Basique');
+    await plagesOf(day(3)).first().click();
+    await page.locator('[data-test="edit-series"]').click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.locator('[data-test="title"] input').inputValue()).resolves.toBe('Permanence titres');
+    await fill(dialog, 'title', 'Permanence CNI');
+    await fill(dialog, 'end-time', '12:30');
+    violations.push(...(await auditScreen(page, 'agenda-admin-edit')));
+    await dialog.locator('[data-test="save"]').click();
+    await page.getByText('Modifications enregistrées.').waitFor();
+    const [plage] = await plages();
+    expect(plage).toMatchObject({ title: 'Permanence CNI', end_time: '12:30', recurrence: 'FREQ=WEEKLY;BYDAY=MO,TU,TH' });
+    await expect(plagesOf(day(3)).first().textContent()).resolves.toContain('Hôtel de ville — Permanence CNI');
+    await expect(plagesOf(day(3)).first().textContent()).resolves.toContain('09:00 - 12:30');
+    expect(await plagesOf(day(1)).count()).toBe(0);
+    violations.push(...(await auditScreen(page, 'agenda-admin-week')));
+  });
+
+  it('passes the accessibility audit on every screen state', () => {
+    expect(violations).toEqual([]);
+  });
+});
