@@ -64,6 +64,11 @@ describe('admin UI: trouver un rendez-vous', () => {
     await page.getByRole('link', { name: 'Trouver un rendez-vous' }).click();
     await page.getByRole('heading', { name: 'Trouver un rendez-vous', level: 1 }).waitFor();
     violations.push(...(await auditScreen(page, 'search-empty')));
+    // No plage holds the mariage motif: nothing within 6 months, said as such.
+    await choose(page, 'Motif', 'Mariage — constitution du dossier');
+    await page.getByText('Aucun créneau libre cette semaine.').waitFor();
+    await page.locator('[data-test="next-availability"]').click();
+    await page.getByText('Aucune disponibilité dans les 6 prochains mois.').waitFor();
     await choose(page, 'Motif', "Carte d'identité et passeport");
     await page.getByText('Aucun créneau libre cette semaine.').waitFor();
 
@@ -78,9 +83,19 @@ describe('admin UI: trouver un rendez-vous', () => {
     expect((await slot('14:40', ids.mairieAdmin).textContent())?.trim()).toBe('14:40 · Marc Admin');
     violations.push(...(await auditScreen(page, 'search-results')));
 
+    const shown = (attribute: string) => page.locator('[data-test="creneau"]').evaluateAll(
+      (buttons, name) => [...new Set(buttons.map((button) => button.getAttribute(name)))], attribute);
+    await choose(page, 'Agents', 'Marc Admin');
+    await page.keyboard.press('Escape');
+    await slotCount(15);
+    expect(await shown('data-agent')).toEqual([ids.mairieAdmin]);
+    await choose(page, 'Agents', 'Marc Admin');
+    await page.keyboard.press('Escape');
+    await slotCount(30);
+
     await choose(page, 'Lieu', 'Mairie annexe des Tilleuls');
     await slotCount(15);
-    expect(new Set(await page.locator('[data-test="creneau"]').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('data-lieu'))))).toEqual(new Set([annexe]));
+    expect(await shown('data-lieu')).toEqual([annexe]);
     await choose(page, 'Lieu', 'Hôtel de ville');
     await slotCount(15);
 
