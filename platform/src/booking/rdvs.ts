@@ -151,13 +151,13 @@ export async function writeAgentTime(rdv: Rdv, agentIds: readonly string[], over
   }))));
 }
 
-/** The agents among `agentIds` with another active rdv overlapping [start, end). */
+/** The agents among `agentIds` with another active rdv overlapping [start, end) (one that began less than 12 hours before: rdvs last at most that). */
 export async function agentsWithOverlappingRdvs(agentIds: readonly string[], start: Date, end: Date, excludeRdvId: string | null): Promise<{ agent_id: string; rdv_id: string }[]> {
   if (agentIds.length === 0) return [];
   return tx().query(
     `SELECT agent_id, rdv_id FROM rdv_agents
       WHERE agent_id = ANY($1::uuid[]) AND active AND starts_at < $3 AND ends_at > $2
-        AND rdv_id IS DISTINCT FROM $4::uuid
+        AND starts_at > $2::timestamptz - interval '12 hours' AND rdv_id IS DISTINCT FROM $4::uuid
       ORDER BY agent_id, starts_at`,
     [agentIds, start, end, excludeRdvId],
   );

@@ -113,6 +113,15 @@ export class Database {
     return this.transaction(null, work);
   }
 
+  /**
+   * One statement as the owner, outside any transaction: a lone read (such as
+   * resolving a token on every request) spares the BEGIN and COMMIT round trips.
+   */
+  systemStatement<T = Record<string, unknown>>(sql: string, parameters: unknown[]): Promise<T[]> {
+    if (scope.getStore()) return Promise.reject(new Error('A lone statement cannot run inside a transaction'));
+    return this.inTurn(() => this.dataSource.query(sql, parameters));
+  }
+
   async close(): Promise<void> {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
@@ -135,8 +144,13 @@ export class Database {
         }
         return scope.run({ manager, territoryId }, work);
       });
-    if (!this.embedded) return run();
-    const result = this.serial.then(run, run);
+    return this.inTurn(run);
+  }
+
+  /** Runs `work` at once on PostgreSQL; on the embedded engine, after what was queued before it. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.embedded) return work();
+    const result = this.serial.then(work, work);
     this.serial = result.catch(() => undefined);
     return result;
   }

@@ -87,11 +87,11 @@ export const LOAD_QUERIES = {
            recurrence, until::text AS until, exdates::text[] AS exdates
       FROM absences
      WHERE agent_id = ANY($1::uuid[]) AND first_day <= $3::date AND last_day >= $2::date`,
-  // rdv_agents_busy_times (gist on agent and both ends, active rows) serves this: timestamp comparisons are
-  // leakproof, so under row-level security they stay index conditions (a range && would not). An rdv keeps its
-  // agents busy for its motif's buffer after it: the few rdvs of motifs with a buffer are read by motif and start
-  // (rdvs_motif_starts) and hashed, rather than looking up every rdv's motif. An rdv lasts at most 12 hours
-  // (schemas/api/rdv.json), so one overlapping the window started less than a day before it.
+  // rdv_agents_busy_starts (btree on agent and start, carrying the end, active rows) answers this from the index
+  // alone: an rdv lasts at most 12 hours (a constraint on rdvs), so one overlapping the window started less than
+  // 12 hours before it. Timestamp comparisons are leakproof, so under row-level security they stay index
+  // conditions. An rdv keeps its agents busy for its motif's buffer after it: the few rdvs of motifs with a buffer
+  // are read by motif and start (rdvs_motif_starts, covering) and hashed, rather than looking up every rdv's motif.
   rdvs: `
     SELECT ra.agent_id, extract(epoch FROM ra.starts_at)::float8 * 1000 AS start_ms, extract(epoch FROM ra.ends_at)::float8 * 1000 AS end_ms,
            coalesce(buffered.buffer_after_in_min, 0) AS buffer_after_in_min
@@ -100,7 +100,7 @@ export const LOAD_QUERIES = {
                   WHERE r.motif_id = ANY(ARRAY(SELECT id FROM motifs WHERE buffer_after_in_min > 0))
                     AND r.starts_at >= $2::timestamptz - interval '1 day' AND r.starts_at < $3) buffered
              ON buffered.id = ra.rdv_id
-     WHERE ra.active AND ra.agent_id = ANY($1::uuid[]) AND ra.ends_at > $2 AND ra.starts_at < $3`,
+     WHERE ra.active AND ra.agent_id = ANY($1::uuid[]) AND ra.ends_at > $2 AND ra.starts_at < $3 AND ra.starts_at > $2::timestamptz - interval '12 hours'`,
   closures: `
     SELECT organisation_id, lieu_id, first_day::text AS first_day, end_day::text AS end_day
       FROM closures

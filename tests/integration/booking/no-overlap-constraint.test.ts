@@ -53,4 +53,9 @@ describe('the rdv_agents exclusion constraint', () => {
     expect(new Date(moved.starts_at).toISOString()).toBe('2030-01-09T10:00:00.000Z');
     expect(moved.active).toBe(true);
   });
+
+  it('refuses an rdv of more than 12 hours: the créneaux search reads busy time from 12 hours before its window', async () => {
+    await expect(book(ids.mairieAdmin, '2030-01-10T06:00:00Z', '2030-01-10T18:00:00Z')).resolves.toBeDefined();
+    await expect(book(ids.mairieAdmin, '2030-01-11T06:00:00Z', '2030-01-11T18:01:00Z')).rejects.toMatchObject({ driverError: { code: '23514' } });
+  });
 });
