@@ -12,6 +12,8 @@ export interface ClientRun {
   elapsed: number;
   /** Length of each answer's `data` array when it has one, else -1. */
   sizes: number[];
+  /** Créneaux each answer counted in all (`meta.creneaux_by_lieu`), when it lists only some, else its size. */
+  found: number[];
 }
 
 // Plain JavaScript: the worker is evaluated as is, without the TypeScript loader.
@@ -33,6 +35,7 @@ const get = (path) => new Promise((resolve, reject) => {
 (async () => {
   const latencies = new Array(paths.length);
   const sizes = new Array(paths.length);
+  const found = new Array(paths.length);
   let next = 0;
   const client = async () => {
     for (let index = next++; index < paths.length; index = next++) {
@@ -40,13 +43,15 @@ const get = (path) => new Promise((resolve, reject) => {
       const answer = await get(paths[index]);
       latencies[index] = performance.now() - started;
       if (answer.status !== 200) throw new Error(paths[index] + ' answered ' + answer.status + ': ' + answer.body.slice(0, 300));
-      const data = JSON.parse(answer.body).data;
+      const { data, meta } = JSON.parse(answer.body);
       sizes[index] = Array.isArray(data) ? data.length : -1;
+      const byLieu = meta && meta.creneaux_by_lieu;
+      found[index] = byLieu ? Object.values(byLieu).reduce((sum, count) => sum + count, 0) : sizes[index];
     }
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: clients }, client));
-  parentPort.postMessage({ latencies, sizes, elapsed: performance.now() - started });
+  parentPort.postMessage({ latencies, sizes, found, elapsed: performance.now() - started });
   agent.destroy();
 })().catch((error) => parentPort.postMessage({ error: String(error && error.stack || error) }));
 `;

@@ -15,9 +15,10 @@ import {
   creneauxBody,
   findNextAvailability,
   loadSearchSettings,
-  onePerLieu,
+  firstPerLieu,
   publicMotif,
   readIdList,
+  readPerLieu,
   searchCreneaux,
   searchWindow,
 } from './search';
@@ -58,17 +59,21 @@ export const schedulingRoutes = [
   }),
   route({
     method: 'get', path: '/api/v1/creneaux', tag: 'creneaux', access: 'agent',
-    summary: "Where and when several motifs, each in its own organisation, are free (?motif_ids=a,b&from=&to=): e.g. one kind of appointment across the territory's mairies; one créneau per start time and lieu, naming the first free agent, sorted by start",
+    summary: "Where and when several motifs, each in its own organisation, are free (?motif_ids=a,b&from=&to=[&per_lieu=10]): e.g. one kind of appointment "
+      + "across the territory's mairies. One créneau per start time and lieu, naming the first free agent, sorted by start; of each lieu its first "
+      + 'per_lieu (10 by default, at most 200), and in meta.creneaux_by_lieu how many each lieu has: the organisation\'s search with lieu_id lists them all',
     async handle({ actor, query, platform, koa }) {
       const motifIds = readIdList(query.motif_ids, 'motif_ids');
-      if (!motifIds) return { data: [] };
+      const perLieu = readPerLieu(query.per_lieu);
+      if (!motifIds) return { data: [], meta: { per_lieu: perLieu, creneaux_by_lieu: {} } };
       const motifs = await agentMotifs(actor, motifIds, (index) => `motif_ids.${index}`);
       const settings = await loadSearchSettings(platform.schemas);
       const window = searchWindow(query.from, query.to, settings.timeZone);
       const organisationIds = [...new Set(motifs.map((motif) => motif.organisation_id))];
       const scope = agentScope(actor, organisationIds, motifIds);
       const slots = await searchCreneaux({ motifs, scope, audience: 'agent', now: platform.clock.now().getTime(), settings }, window);
-      return jsonBody(koa, creneauxBody(onePerLieu(slots), settings.timeZone));
+      const { kept, countByLieu } = firstPerLieu(slots, perLieu);
+      return jsonBody(koa, creneauxBody(kept, settings.timeZone, { per_lieu: perLieu, creneaux_by_lieu: Object.fromEntries(countByLieu) }));
     },
   }),
   route({

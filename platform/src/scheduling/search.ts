@@ -46,12 +46,12 @@ export function creneauJson(slot: Creneau, timeZone: string) {
 }
 
 /**
- * `{"data": [créneaux]}` as JSON text, written directly: a territory-wide week is
+ * `{"data": [créneaux]}` (and `"meta"` when given) as JSON text, written directly: a territory-wide week is
  * thousands of créneaux, and an object per créneau for JSON.stringify doubles the
  * work and the garbage. Ids are uuids and instants ISO 8601: nothing to escape.
  * Agents share start and end times, so each instant is written once.
  */
-export function creneauxBody(slots: Creneau[], timeZone: string): string {
+export function creneauxBody(slots: Creneau[], timeZone: string, meta?: object): string {
   const written = new Map<EpochMs, string>();
   const iso = (instant: EpochMs) => {
     let text = written.get(instant);
@@ -66,7 +66,7 @@ export function creneauxBody(slots: Creneau[], timeZone: string): string {
     body += `${index === 0 ? '' : ','}{"starts_at":"${iso(slot.startsAt)}","ends_at":"${iso(slot.endsAt)}",`
       + `"agent_id":"${slot.agentId}","lieu_id":"${slot.lieuId}","motif_id":"${slot.motifId}"}`;
   });
-  return `${body}]}`;
+  return meta === undefined ? `${body}]}` : `${body}],"meta":${JSON.stringify(meta)}}`;
 }
 
 function notFoundAt(path: string, what: string): AppError {
@@ -262,24 +262,41 @@ export async function searchCreneaux(search: Search, window: Interval): Promise<
   return slots.sort((a, b) => a.startsAt - b.startsAt);
 }
 
+/** The most créneaux per lieu a territory-wide search lists, and how many by default. */
+export const PER_LIEU = { default: 10, max: 200 };
+
 /**
- * One créneau per start time and lieu, the first of each (slots sorted by start):
- * across organisations a searcher asks where and when, then books the agent named.
+ * Where and when, across organisations: one créneau per start time and lieu (the
+ * first of each, naming its agent), and of those only each lieu's first `perLieu`,
+ * with how many each lieu has. A searcher compares lieux by their next
+ * créneaux, then opens one lieu's search to see them all (slots sorted by start).
  */
-export function onePerLieu(slots: Creneau[]): Creneau[] {
+export function firstPerLieu(slots: Creneau[], perLieu: number): { kept: Creneau[]; countByLieu: Map<string, number> } {
   const kept: Creneau[] = [];
-  let lieux = new Set<string>();
+  const countByLieu = new Map<string, number>();
+  let lieuxAtStart = new Set<string>();
   let start = NaN;
   for (const slot of slots) {
     if (slot.startsAt !== start) {
       start = slot.startsAt;
-      lieux = new Set();
+      lieuxAtStart = new Set();
     }
-    if (lieux.has(slot.lieuId)) continue;
-    lieux.add(slot.lieuId);
-    kept.push(slot);
+    if (lieuxAtStart.has(slot.lieuId)) continue;
+    lieuxAtStart.add(slot.lieuId);
+    const count = (countByLieu.get(slot.lieuId) ?? 0) + 1;
+    countByLieu.set(slot.lieuId, count);
+    if (count <= perLieu) kept.push(slot);
   }
-  return kept;
+  return { kept, countByLieu };
+}
+
+/** `?per_lieu=`: how many créneaux of each lieu to list (PER_LIEU.default, at most PER_LIEU.max). */
+export function readPerLieu(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return PER_LIEU.default;
+  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > PER_LIEU.max) {
+    throw new AppError('malformed', `per_lieu must be an integer from 1 to ${PER_LIEU.max}`, [{ path: 'per_lieu', message: `must be an integer from 1 to ${PER_LIEU.max}` }]);
+  }
+  return Number(raw);
 }
 
 /** The first créneau of the (single) motif from now on, within the engine's horizon (6 months). */

@@ -206,6 +206,30 @@ describe('créneaux', () => {
     expect(errorPaths(mairieAgent)).toEqual(['motif_ids.1']);
   });
 
+  it('lists each lieu\'s first créneaux across organisations (per_lieu, 10 by default) and counts them all by lieu', async () => {
+    const week = (perLieu?: string) => test.call('get', `/api/v1/creneaux?motif_ids=${f.cni},${f.accueilSocial}&from=2026-12-07&to=2026-12-13${perLieu === undefined ? '' : `&per_lieu=${perLieu}`}`,
+      { token: f.tokens.territorialAdmin });
+    const all = await week('200');
+    expectStatus(all, 200);
+    const everything: Slot[] = all.body.data;
+    const countOf = (data: Slot[], lieuId: string) => data.filter((slot) => slot.lieu_id === lieuId).length;
+    const lieux = Object.keys(all.body.meta.creneaux_by_lieu);
+    expect(lieux.length).toBeGreaterThan(1);
+    for (const lieuId of lieux) expect(all.body.meta.creneaux_by_lieu[lieuId]).toBe(countOf(everything, lieuId));
+    expect(Math.max(...lieux.map((lieuId) => countOf(everything, lieuId)))).toBeGreaterThan(10);
+
+    const firstTen = await week();
+    expect(firstTen.body.meta).toEqual({ per_lieu: 10, creneaux_by_lieu: all.body.meta.creneaux_by_lieu });
+    for (const lieuId of lieux) {
+      expect(firstTen.body.data.filter((slot: Slot) => slot.lieu_id === lieuId)).toEqual(everything.filter((slot) => slot.lieu_id === lieuId).slice(0, 10));
+    }
+    for (const bad of ['0', '201', 'ten', '-1']) {
+      const refused = await week(bad);
+      expectProblem(refused, 400);
+      expect(errorPaths(refused)).toEqual(['per_lieu']);
+    }
+  });
+
   it("offers a collectif motif's sessions while they have seats left (usagers who count and unexpired holds take them)", async () => {
     const [session] = await test.sql(
       `INSERT INTO rdvs (territory_id, organisation_id, motif_id, lieu_id, starts_at, ends_at, status, collectif, max_participants_count, created_by)
