@@ -27,6 +27,8 @@ const organisationRoutes: RouteRecordRaw[] = [
   { path: 'motifs/:id', name: 'motif-edit', component: () => import('../views/organisation/MotifEdit.vue'), meta: { access: 'organisation_admin', title: 'motifs.edit' } },
   { path: 'lieux', name: 'lieux', component: () => import('../views/organisation/Lieux.vue'), meta: { access: 'organisation_admin', title: 'nav.lieux' } },
   { path: 'agents', name: 'agents', component: () => import('../views/organisation/Agents.vue'), meta: { access: 'organisation_admin', title: 'nav.agents' } },
+  { path: 'closures', name: 'closures', component: () => import('../views/agenda-settings/Closures.vue'), meta: { access: 'organisation_admin', title: 'nav.closures' } },
+  { path: 'reference-weeks', name: 'reference-weeks', component: () => import('../views/agenda-settings/ReferenceWeeks.vue'), meta: { access: 'organisation_admin', title: 'nav.referenceWeeks' } },
 ];
 
 const territoryRoutes: RouteRecordRaw[] = [
@@ -34,6 +36,7 @@ const territoryRoutes: RouteRecordRaw[] = [
   { path: 'services', name: 'territory-services', component: () => import('../views/territory/Services.vue'), meta: { access: 'territorial_admin', title: 'nav.services' } },
   { path: 'user-fields', name: 'territory-user-fields', component: () => import('../views/territory/UserFields.vue'), meta: { access: 'territorial_admin', title: 'nav.userFields' } },
   { path: 'rdv-fields', name: 'territory-rdv-fields', component: () => import('../views/territory/RdvFields.vue'), meta: { access: 'territorial_admin', title: 'nav.rdvFields' } },
+  { path: 'holidays', name: 'territory-holidays', component: () => import('../views/territory/Holidays.vue'), meta: { access: 'territorial_admin', title: 'nav.holidays' } },
 ];
 
 const routes: RouteRecordRaw[] = [
