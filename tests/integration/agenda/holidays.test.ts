@@ -29,7 +29,7 @@ describe('public holidays (GET /api/v1/holidays)', () => {
     expectStatus(await test.call('put', config, { token: f.tokens.territorialAdmin, body: { zone: 'alsace_moselle', reopened: ['2027-05-17'] } }), 200);
     const alsace = await holidays(f.tokens.mairieAdmin, 'year=2027');
     expect(alsace.body.zone).toBe('alsace_moselle');
-    // Alsace-Moselle adds Good Friday and Saint-Étienne; the reopened Whit Monday stays listed, marked.
+    // Alsace-Moselle adds Good Friday and 26 December; the reopened Whit Monday stays listed, marked.
     const dates = alsace.body.data.map((h: { date: string }) => h.date);
     expect(dates).toEqual(expect.arrayContaining(['2027-03-26', '2027-12-26']));
     expect(dates).toHaveLength(13);
