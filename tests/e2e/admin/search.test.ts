@@ -196,11 +196,20 @@ describe('admin UI: trouver un rendez-vous', () => {
     await page.getByRole('option', { name: "Carte d'identité et passeport — Mairie de Val-Fleuri" }).click();
     await motifs.fill('accueil');
     await page.getByRole('option', { name: /^Premier accueil social — / }).click();
-    const tuesday = page.locator(`[data-test="day-${monday.plus({ days: 1 }).toISODate()}"]`);
-    await tuesday.getByRole('heading', { name: 'Hôtel de ville — Mairie de Val-Fleuri' }).waitFor();
-    await tuesday.getByRole('heading', { name: /^Maison des solidarités — / }).waitFor();
+    await page.getByRole('heading', { name: 'Hôtel de ville — Mairie de Val-Fleuri' }).first().waitFor();
+    await page.getByRole('heading', { name: /^Maison des solidarités — / }).first().waitFor();
     await page.keyboard.press('Escape');
     violations.push(...(await auditScreen(page, 'search-territory')));
+
+    // Each lieu lists its first 10 créneaux of the week; the link opens that lieu's whole week.
+    const hotelDeVille = page.locator('[data-test="partial-lieu"]', { hasText: 'Hôtel de ville — Mairie de Val-Fleuri' });
+    await hotelDeVille.waitFor();
+    expect(await hotelDeVille.textContent()).toMatch(/les 10 premiers de ses \d+ créneaux de la semaine/);
+    expect(await page.locator('[data-test="creneau"][data-lieu]').evaluateAll((buttons) =>
+      buttons.filter((button) => button.getAttribute('aria-label')!.includes('Hôtel de ville (Mairie')).length)).toBe(10);
+    await hotelDeVille.getByRole('link', { name: 'Voir tous les créneaux de Hôtel de ville — Mairie de Val-Fleuri' }).click();
+    await page.waitForURL((url) => url.searchParams.has('lieu') && url.searchParams.has('motif') && !url.searchParams.has('mode'));
+    await page.locator('[data-test="creneau"]').nth(10).waitFor();
   });
 
   it('shows a basic agent only the motifs and agendas of their services', async () => {
