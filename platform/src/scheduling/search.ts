@@ -274,15 +274,10 @@ export const PER_LIEU = { default: 10, max: 200 };
 export function firstPerLieu(slots: Creneau[], perLieu: number): { kept: Creneau[]; countByLieu: Map<string, number> } {
   const kept: Creneau[] = [];
   const countByLieu = new Map<string, number>();
-  let lieuxAtStart = new Set<string>();
-  let start = NaN;
+  const lastStartByLieu = new Map<string, number>();
   for (const slot of slots) {
-    if (slot.startsAt !== start) {
-      start = slot.startsAt;
-      lieuxAtStart = new Set();
-    }
-    if (lieuxAtStart.has(slot.lieuId)) continue;
-    lieuxAtStart.add(slot.lieuId);
+    if (lastStartByLieu.get(slot.lieuId) === slot.startsAt) continue;
+    lastStartByLieu.set(slot.lieuId, slot.startsAt);
     const count = (countByLieu.get(slot.lieuId) ?? 0) + 1;
     countByLieu.set(slot.lieuId, count);
     if (count <= perLieu) kept.push(slot);

@@ -2,6 +2,13 @@
  * Loads what the slot engine reads for a window: one query per kind (plages,
  * absences, rdvs, closures) for all the agents concerned, whatever their number.
  *
+ * Plages change seldom and are most of what a search reads: each organisation's
+ * are kept in the process under the organisation's agenda version (bumped by
+ * triggers in every transaction that changes plages, lieux, roles or services,
+ * see the AgendaVersions migration), so a search reads the versions and only
+ * the plages of organisations that changed since. Rdvs, absences and closures
+ * are read every time.
+ *
  * Rows are read over [window start − 1 day, window end + 1 day), as the engine
  * asks, and expanded through the occurrence cache. Closures are of two reaches:
  * public holidays close every agenda of the territory (the engine's global
@@ -10,6 +17,7 @@
  * Absences and rdvs are the agent's in every organisation of the territory.
  */
 import { definitionOf } from '../agenda/definitions';
+import type { AgendaDefinition } from '../agenda/recurrence';
 import { HolidayZone, holidayClosures } from '../agenda/holidays';
 import { DAY_MS, EpochMs, formatDay, Interval, parseDay, utcDayOf, wallToUtc } from '../agenda/time';
 import { tx } from '../db/database';
@@ -49,14 +57,32 @@ interface PlageRow {
   /** Comma-separated: cheaper to read than a uuid[] when a territory-wide search reads a thousand plages. */
   motif_ids: string;
   first_day: string;
+  last_day: string;
   start_time: string;
   end_time: string;
   recurrence: string | null;
   until: string | null;
   exdates: string[];
+  /** The lieu is open to the public (not `disabled`). */
+  lieu_public: boolean;
+  /** The services of the plage's agent: a basic agent searches the plages of colleagues sharing one. */
+  agent_services: string[];
 }
 
-interface AbsenceRow extends Omit<PlageRow, 'organisation_id' | 'lieu_id' | 'motif_ids'> {
+/** A plage as searches keep it: the row, with its motifs and definition read once. */
+export interface KeptPlage {
+  organisationId: string;
+  agentId: string;
+  lieuId: string;
+  motifIds: readonly string[];
+  firstDay: string;
+  lastDay: string;
+  definition: AgendaDefinition;
+  lieuPublic: boolean;
+  agentServices: readonly string[];
+}
+
+interface AbsenceRow extends Pick<PlageRow, 'agent_id' | 'first_day' | 'start_time' | 'end_time' | 'recurrence' | 'until' | 'exdates'> {
   end_day: string | null;
 }
 
@@ -69,19 +95,17 @@ interface ClosureRow {
 
 /** The loading queries, exported so that the benchmark can time PostgreSQL alone on the same rows. */
 export const LOAD_QUERIES = {
+  versions: `SELECT organisation_id, version::text AS version FROM agenda_versions WHERE organisation_id = ANY($1::uuid[])`,
+  // Every plage of the organisations, whatever the window: kept until the organisation's version changes.
+  // Those of lieux deleted or of agents who no longer work there are not searched.
   plages: `
-    SELECT p.organisation_id, p.agent_id, p.lieu_id, array_to_string(p.motif_ids, ',') AS motif_ids, p.first_day::text AS first_day,
-           p.start_time, p.end_time, p.recurrence, p.until::text AS until, p.exdates::text[] AS exdates
-      FROM plages_ouverture p
-     WHERE p.organisation_id = ANY($1::uuid[]) AND p.motif_ids && $2::uuid[]
-       AND p.first_day <= $4::date AND p.last_day >= $3::date
-       AND p.lieu_id = ANY(ARRAY(SELECT l.id FROM lieux l
-                                  WHERE l.organisation_id = ANY($1::uuid[]) AND l.deleted_at IS NULL AND ($5 OR l.availability <> 'disabled')))
-       AND EXISTS (SELECT 1 FROM agent_roles r WHERE r.agent_id = p.agent_id AND r.organisation_id = p.organisation_id)
-       AND ($6::uuid IS NULL OR p.lieu_id = $6)
-       AND ($7::uuid[] IS NULL OR p.agent_id = ANY($7))
-       AND ($8::uuid IS NULL OR p.organisation_id = ANY($9::uuid[]) OR p.agent_id = $8
-            OR EXISTS (SELECT 1 FROM agent_services s WHERE s.agent_id = p.agent_id AND s.service_slug = ANY($10::text[])))`,
+    SELECT p.organisation_id, p.agent_id, p.lieu_id, array_to_string(p.motif_ids, ',') AS motif_ids,
+           p.first_day::text AS first_day, p.last_day::text AS last_day, p.start_time, p.end_time, p.recurrence,
+           p.until::text AS until, p.exdates::text[] AS exdates, l.availability <> 'disabled' AS lieu_public,
+           array(SELECT s.service_slug FROM agent_services s WHERE s.agent_id = p.agent_id) AS agent_services
+      FROM plages_ouverture p JOIN lieux l ON l.id = p.lieu_id AND l.deleted_at IS NULL
+     WHERE p.organisation_id = ANY($1::uuid[])
+       AND EXISTS (SELECT 1 FROM agent_roles r WHERE r.agent_id = p.agent_id AND r.organisation_id = p.organisation_id)`,
   absences: `
     SELECT agent_id, first_day::text AS first_day, end_day::text AS end_day, start_time, end_time,
            recurrence, until::text AS until, exdates::text[] AS exdates
@@ -138,14 +162,6 @@ export function loadWindow(window: Interval) {
 
 /** The parameters of each loading query, for a scope and window (plages first; the others need its agents). */
 export const loadParameters = {
-  plages(scope: SearchScope, load: ReturnType<typeof loadWindow>): unknown[] {
-    const { searcher } = scope;
-    return [
-      scope.organisationIds, scope.motifIds, load.firstDate, load.lastDate, searcher !== null,
-      scope.lieuId ?? null, scope.agentIds ?? null,
-      searcher?.agentId ?? null, searcher?.wholeOrganisationIds ?? [], searcher?.services ?? [],
-    ];
-  },
   absences: (agentIds: string[], load: ReturnType<typeof loadWindow>) => [agentIds, load.firstDate, load.lastDate],
   rdvs: (agentIds: string[], load: ReturnType<typeof loadWindow>) => [agentIds, new Date(load.interval.start), new Date(load.interval.end)],
   closures: (organisationIds: string[], load: ReturnType<typeof loadWindow>) => [organisationIds, load.firstDate, load.lastDate],
@@ -182,27 +198,92 @@ function openParts(occurrence: Interval, closures: readonly Interval[]): Interva
 
 type RdvRow = { agent_id: string; start_ms: number; end_ms: number; buffer_after_in_min: number };
 
-/** What the four loading queries read. */
+/** What the loading queries read: the plages in scope (kept or read), absences, rdvs and closures. */
 export interface AgendaRows {
-  plages: PlageRow[];
+  plages: readonly KeptPlage[];
   absences: AbsenceRow[];
   rdvs: RdvRow[];
   closures: ClosureRow[];
 }
 
+/** At most this many organisations' plages are kept; past it, the process starts over. */
+const KEPT_ORGANISATIONS = 10_000;
+
+/** Each organisation's plages, under the agenda version they were read at. */
+export class PlagesKeeper {
+  private readonly kept = new Map<string, { version: string; plages: KeptPlage[] }>();
+
+  /**
+   * The plages of the organisations, read from PostgreSQL for those whose version
+   * changed since they were kept. Rows read after the version may be newer than it:
+   * they are then kept under a version already past, and read again next time.
+   */
+  async plagesOf(organisationIds: readonly string[]): Promise<KeptPlage[]> {
+    const versions: { organisation_id: string; version: string }[] = await tx().query(LOAD_QUERIES.versions, [organisationIds]);
+    const versionOf = new Map(versions.map((row) => [row.organisation_id, row.version]));
+    // No version yet: nothing changed since the migration that started counting.
+    const current = (organisationId: string) => versionOf.get(organisationId) ?? '0';
+    const stale = organisationIds.filter((organisationId) => this.kept.get(organisationId)?.version !== current(organisationId));
+    if (stale.length > 0) {
+      const rows: PlageRow[] = await tx().query(LOAD_QUERIES.plages, [stale]);
+      if (this.kept.size + stale.length > KEPT_ORGANISATIONS) this.kept.clear();
+      for (const organisationId of stale) this.kept.set(organisationId, { version: current(organisationId), plages: [] });
+      for (const row of rows) this.kept.get(row.organisation_id)!.plages.push(keptPlage(row));
+    }
+    return organisationIds.flatMap((organisationId) => this.kept.get(organisationId)!.plages);
+  }
+}
+
+function keptPlage(row: PlageRow): KeptPlage {
+  return {
+    organisationId: row.organisation_id,
+    agentId: row.agent_id,
+    lieuId: row.lieu_id,
+    motifIds: row.motif_ids.split(','),
+    firstDay: row.first_day,
+    lastDay: row.last_day,
+    definition: definitionOf(row),
+    lieuPublic: row.lieu_public,
+    agentServices: row.agent_services,
+  };
+}
+
+/** Plages are kept for every search of the process. */
+export const plagesKeeper = new PlagesKeeper();
+
 /**
- * The agenda snapshot of `scope` for slots starting in `window`: the four queries
- * (and collectif sessions when collectif motifs are searched), then buildSnapshot.
+ * The plages a search reads: holding one of its motifs, over the loaded days, at a
+ * lieu open to the public for the public, and for an agent's search only their own,
+ * those of colleagues sharing a service, or everyone's where they see all.
+ */
+export function plagesInScope(plages: readonly KeptPlage[], scope: SearchScope, load: ReturnType<typeof loadWindow>): KeptPlage[] {
+  const motifIds = new Set(scope.motifIds);
+  const { searcher } = scope;
+  const whole = new Set(searcher?.wholeOrganisationIds ?? []);
+  const services = new Set(searcher?.services ?? []);
+  return plages.filter((plage) => plage.firstDay <= load.lastDate && plage.lastDay >= load.firstDate
+    && plage.motifIds.some((motifId) => motifIds.has(motifId))
+    && (searcher !== null || plage.lieuPublic)
+    && (!scope.lieuId || plage.lieuId === scope.lieuId)
+    && (!scope.agentIds || scope.agentIds.includes(plage.agentId))
+    && (searcher === null || whole.has(plage.organisationId) || plage.agentId === searcher.agentId
+      || plage.agentServices.some((service) => services.has(service))));
+}
+
+/**
+ * The agenda snapshot of `scope` for slots starting in `window`: the plages in scope,
+ * then the absences, rdvs and closures of their agents and organisations (and
+ * collectif sessions when collectif motifs are searched), given to buildSnapshot.
  */
 export async function loadSnapshot(scope: SearchScope, window: Interval, settings: SearchSettings): Promise<AgendaSnapshot> {
   const load = loadWindow(window);
   const collectifSessions = scope.collectif?.motifIds.length ? await loadSessions(scope, load) : [];
-  const plages: PlageRow[] = await tx().query(LOAD_QUERIES.plages, loadParameters.plages(scope, load));
+  const plages = plagesInScope(await plagesKeeper.plagesOf(scope.organisationIds), scope, load);
   if (plages.length === 0) {
     return { ...buildSnapshot({ plages, absences: [], rdvs: [], closures: [] }, settings, load.interval), collectifSessions };
   }
-  const agentIds = [...new Set(plages.map((plage) => plage.agent_id))];
-  const organisationIds = [...new Set(plages.map((plage) => plage.organisation_id))];
+  const agentIds = [...new Set(plages.map((plage) => plage.agentId))];
+  const organisationIds = [...new Set(plages.map((plage) => plage.organisationId))];
   const snapshot = buildSnapshot({
     plages,
     absences: await tx().query(LOAD_QUERIES.absences, loadParameters.absences(agentIds, load)),
@@ -246,16 +327,15 @@ export function buildSnapshot(rows: AgendaRows, settings: SearchSettings, loaded
   const noClosure: Interval[] = [];
 
   const plages: PlageOccurrence[] = [];
-  for (const row of rows.plages) {
-    const organisationClosures = closuresOf.get(row.organisation_id) ?? noClosure;
-    const lieuClosures = closuresOf.get(row.lieu_id) ?? noClosure;
+  for (const plage of rows.plages) {
+    const organisationClosures = closuresOf.get(plage.organisationId) ?? noClosure;
+    const lieuClosures = closuresOf.get(plage.lieuId) ?? noClosure;
     const closed = lieuClosures.length === 0 ? organisationClosures
       : organisationClosures.length === 0 ? lieuClosures
         : [...organisationClosures, ...lieuClosures].sort((a, b) => a.start - b.start);
-    const motifIds = row.motif_ids.split(',');
-    for (const occurrence of occurrenceCache.occurrences(definitionOf(row), timeZone, loaded)) {
+    for (const occurrence of occurrenceCache.occurrences(plage.definition, timeZone, loaded)) {
       for (const { start, end } of closed.length === 0 ? [occurrence] : openParts(occurrence, closed)) {
-        plages.push({ agentId: row.agent_id, lieuId: row.lieu_id, motifIds, start, end });
+        plages.push({ agentId: plage.agentId, lieuId: plage.lieuId, motifIds: plage.motifIds, start, end });
       }
     }
   }

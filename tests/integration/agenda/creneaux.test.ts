@@ -324,23 +324,25 @@ describe('créneaux', () => {
     });
   });
 
-  it('loads with one query per kind, whatever the number of agents', async () => {
+  /** How many queries `run` sends, in all and reading each table the search loads. */
+  async function countQueries(run: () => Promise<unknown>) {
     const logger = test.platform.db.dataSource.logger;
     const original = logger.logQuery.bind(logger);
-    const countQueries = async (run: () => Promise<unknown>) => {
-      const queries: string[] = [];
-      logger.logQuery = (query, parameters, runner) => {
-        queries.push(query);
-        return original(query, parameters, runner);
-      };
-      try {
-        await run();
-      } finally {
-        logger.logQuery = original;
-      }
-      const touching = (table: string) => queries.filter((query) => new RegExp(`FROM ${table}\\b`).test(query)).length;
-      return { total: queries.length, plages: touching('plages_ouverture'), absences: touching('absences'), rdvs: touching('rdv_agents'), closures: touching('closures') };
+    const queries: string[] = [];
+    logger.logQuery = (query, parameters, runner) => {
+      queries.push(query);
+      return original(query, parameters, runner);
     };
+    try {
+      await run();
+    } finally {
+      logger.logQuery = original;
+    }
+    const touching = (table: string) => queries.filter((query) => new RegExp(`FROM ${table}\\b`).test(query)).length;
+    return { total: queries.length, plages: touching('plages_ouverture'), absences: touching('absences'), rdvs: touching('rdv_agents'), closures: touching('closures') };
+  }
+
+  it('loads with one query per kind, whatever the number of agents', async () => {
     const week = () => slots(f.tokens.mairieAdmin, '2027-02-01', '2027-02-07');
     const before = await countQueries(week);
     expect(before).toMatchObject({ plages: 1, absences: 1, rdvs: 1, closures: 1 });
@@ -356,5 +358,36 @@ describe('créneaux', () => {
     const after = await countQueries(week);
     expect(after).toEqual(before);
     expect(new Set((await week()).map((slot) => slot.agent_id)).size).toBe(5);
+  });
+
+  it("keeps each organisation's plages until a write changes them, whoever writes it (the API, SQL, another process)", async () => {
+    const day = (token = f.tokens.territorialAdmin) => slots(token, '2027-03-01');
+    const agentsOf = async (token?: string) => new Set((await day(token)).map((slot) => slot.agent_id));
+    const marcsLast = async () => (await day()).filter((slot) => slot.agent_id === marc).map((slot) => slot.starts_at.slice(11, 16)).pop();
+    await day();
+    expect(await countQueries(() => day())).toMatchObject({ plages: 0, absences: 1, rdvs: 1, closures: 1 });
+
+    // Written straight in the database, as another process or a script would: the next search sees it.
+    expect(await marcsLast()).toBe('15:40');
+    await test.sql(`UPDATE plages_ouverture SET end_time = '17:00' WHERE agent_id = $1 AND lieu_id = $2 AND start_time = '14:00'`, [marc, f.annexe]);
+    expect(await countQueries(() => day())).toMatchObject({ plages: 1 });
+    expect(await marcsLast()).toBe('16:40');
+
+    // Without a service in common, Anne (a basic agent) no longer searches Marc's agenda.
+    expect((await agentsOf(f.tokens.etatCivil)).has(marc)).toBe(true);
+    const services = await test.sql(`SELECT service_slug FROM agent_services WHERE agent_id = $1`, [marc]);
+    await test.sql(`DELETE FROM agent_services WHERE agent_id = $1`, [marc]);
+    expect((await agentsOf(f.tokens.etatCivil)).has(marc)).toBe(false);
+    for (const { service_slug } of services) {
+      await test.sql(`INSERT INTO agent_services (territory_id, agent_id, service_slug) VALUES ($1, $2, $3)`, [f.territoryId, marc, service_slug]);
+    }
+    expect((await agentsOf(f.tokens.etatCivil)).has(marc)).toBe(true);
+
+    // Marc no longer works at the mairie: his plages are not searched; back, they are.
+    const [role] = await test.sql(`SELECT access_level FROM agent_roles WHERE agent_id = $1 AND organisation_id = $2`, [marc, f.mairie]);
+    await test.sql(`DELETE FROM agent_roles WHERE agent_id = $1 AND organisation_id = $2`, [marc, f.mairie]);
+    expect((await agentsOf()).has(marc)).toBe(false);
+    await test.sql(`INSERT INTO agent_roles (territory_id, agent_id, organisation_id, access_level) VALUES ($1, $2, $3, $4)`, [f.territoryId, marc, f.mairie, role.access_level]);
+    expect((await agentsOf()).has(marc)).toBe(true);
   });
 });
