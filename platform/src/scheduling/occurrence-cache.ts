@@ -10,8 +10,9 @@
  * from the weeks it covers. Definitions not asked for in a while go first:
  * they live in a young and an old generation; a hit in the old one moves the
  * definition to the young one, and a full young generation becomes the old one
- * (the old one is dropped). No bookkeeping on the common hit, and one lookup by
- * the (long) definition key per call, the weeks being looked up by number.
+ * (the old one is dropped). No bookkeeping on the common hit: a definition
+ * object seen before (searches keep plages, see PlagesKeeper) finds its weeks
+ * by identity, another one by its (long) key; weeks are looked up by number.
  */
 import { AgendaDefinition, expandOccurrences } from '../agenda/recurrence';
 import { DAY_MS, Interval } from '../agenda/time';
@@ -31,8 +32,8 @@ type Weeks = Map<number, readonly Interval[]>;
 export class OccurrenceCache {
   private young = new Map<string, Weeks>();
   private old = new Map<string, Weeks>();
-  /** Keys of definitions searches keep (see PlagesKeeper), worked out once each. */
-  private readonly keys = new WeakMap<AgendaDefinition, string>();
+  /** Weeks by definition object and zone: no long key to build and hash for a definition seen before. */
+  private readonly byDefinition = new WeakMap<AgendaDefinition, Map<string, Weeks>>();
 
   /** At most `maxDefinitions` definitions are kept (half in each generation). */
   constructor(private readonly maxDefinitions = 50_000) {}
@@ -48,12 +49,7 @@ export class OccurrenceCache {
    */
   occurrences(definition: AgendaDefinition, timeZone: string, window: Interval): Interval[] {
     if (window.end <= window.start) return [];
-    let key = this.keys.get(definition);
-    if (key === undefined) {
-      key = definitionKey(definition);
-      this.keys.set(definition, key);
-    }
-    const weeks = this.weeksOf(`${key}|${timeZone}`);
+    const weeks = this.weeksOf(definition, timeZone);
     const firstWeek = Math.floor(window.start / WEEK_MS);
     const lastWeek = Math.floor((window.end - 1) / WEEK_MS);
     const result: Interval[] = [];
@@ -73,7 +69,20 @@ export class OccurrenceCache {
     return result;
   }
 
-  private weeksOf(key: string): Weeks {
+  private weeksOf(definition: AgendaDefinition, timeZone: string): Weeks {
+    let byZone = this.byDefinition.get(definition);
+    let weeks = byZone?.get(timeZone);
+    if (weeks) return weeks;
+    weeks = this.weeksByKey(`${definitionKey(definition)}|${timeZone}`);
+    if (!byZone) {
+      byZone = new Map();
+      this.byDefinition.set(definition, byZone);
+    }
+    byZone.set(timeZone, weeks);
+    return weeks;
+  }
+
+  private weeksByKey(key: string): Weeks {
     const young = this.young.get(key);
     if (young) return young;
     const weeks: Weeks = this.old.get(key) ?? new Map();

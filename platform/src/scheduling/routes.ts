@@ -41,7 +41,7 @@ export const schedulingRoutes = [
       const settings = await loadSearchSettings(platform.schemas);
       const window = searchWindow(query.from, query.to, settings.timeZone);
       const scope = { ...agentScope(actor, [params.org], [motif.id]), lieuId, agentIds };
-      const slots = await searchCreneaux({ motifs: [motif], scope, audience: 'agent', now: platform.clock.now().getTime(), settings }, window);
+      const [slots] = await searchCreneaux({ motifs: [motif], scope, audience: 'agent', now: platform.clock.now().getTime(), settings }, window);
       return jsonBody(koa, creneauxBody(slots, settings.timeZone));
     },
   }),
@@ -71,8 +71,8 @@ export const schedulingRoutes = [
       const window = searchWindow(query.from, query.to, settings.timeZone);
       const organisationIds = [...new Set(motifs.map((motif) => motif.organisation_id))];
       const scope = agentScope(actor, organisationIds, motifIds);
-      const slots = await searchCreneaux({ motifs, scope, audience: 'agent', now: platform.clock.now().getTime(), settings }, window);
-      const { kept, countByLieu } = firstPerLieu(slots, perLieu);
+      const slotsByMotif = await searchCreneaux({ motifs, scope, audience: 'agent', now: platform.clock.now().getTime(), settings }, window);
+      const { kept, countByLieu } = firstPerLieu(slotsByMotif, perLieu);
       return jsonBody(koa, creneauxBody(kept, settings.timeZone, { per_lieu: perLieu, creneaux_by_lieu: Object.fromEntries(countByLieu) }));
     },
   }),
@@ -87,7 +87,7 @@ export const schedulingRoutes = [
         const settings = await loadSearchSettings(platform.schemas);
         const window = searchWindow(query.from, query.to, settings.timeZone);
         const scope = { organisationIds: [organisation.id], motifIds: [motif.id], lieuId, searcher: null };
-        const slots = await searchCreneaux({ motifs: [motif], scope, audience: 'public', now: platform.clock.now().getTime(), settings }, window);
+        const [slots] = await searchCreneaux({ motifs: [motif], scope, audience: 'public', now: platform.clock.now().getTime(), settings }, window);
         return jsonBody(koa, creneauxBody(slots, settings.timeZone));
       });
     },

@@ -229,16 +229,16 @@ function scopeOf(search: Search): SearchScope {
 }
 
 /**
- * The créneaux of the motifs starting in `window`, sorted by start (then in the
- * order of the motifs asked, then by agent and lieu). Each
- * motif belongs to one organisation: the engine gets only the plages holding it
- * and the busy time of their agents, not the whole territory's snapshot.
+ * The créneaux of each motif (in the order asked) starting in `window`, each
+ * list sorted by start (then agent and lieu). Each motif belongs to one
+ * organisation: the engine gets only the plages holding it and the busy time of
+ * their agents, not the whole territory's snapshot.
  */
-export async function searchCreneaux(search: Search, window: Interval): Promise<Creneau[]> {
+export async function searchCreneaux(search: Search, window: Interval): Promise<Creneau[][]> {
   const snapshot = await loadSnapshot(scopeOf(search), window, search.settings);
   const slotsOf = (motif: SearchMotif, part: AgendaSnapshot) =>
     computeCreneaux({ motif: motifRules(motif), audience: search.audience, now: search.now, window, ...part });
-  if (search.motifs.length === 1) return slotsOf(search.motifs[0], snapshot);
+  if (search.motifs.length === 1) return [slotsOf(search.motifs[0], snapshot)];
 
   const plagesOf = new Map<string, PlageOccurrence[]>(search.motifs.map((motif) => [motif.id, []]));
   for (const plage of snapshot.plages) {
@@ -250,39 +250,62 @@ export async function searchCreneaux(search: Search, window: Interval): Promise<
     if (list) list.push(busy);
     else busyOf.set(busy.agentId, [busy]);
   }
-  const slots: Creneau[] = [];
-  for (const motif of search.motifs) {
+  return search.motifs.map((motif) => {
     const plages = plagesOf.get(motif.id)!;
     const busy: AgentBusy[] = [];
     for (const agentId of new Set(plages.map((plage) => plage.agentId))) busy.push(...(busyOf.get(agentId) ?? []));
-    const collectifSessions = snapshot.collectifSessions;
-    for (const slot of slotsOf(motif, { plages, busy, closures: snapshot.closures, collectifSessions })) slots.push(slot);
-  }
-  // Stable: equal starts keep the motifs' order, and each motif's agent and lieu order.
-  return slots.sort((a, b) => a.startsAt - b.startsAt);
+    return slotsOf(motif, { plages, busy, closures: snapshot.closures, collectifSessions: snapshot.collectifSessions });
+  });
 }
 
 /** The most créneaux per lieu a territory-wide search lists, and how many by default. */
 export const PER_LIEU = { default: 10, max: 200 };
 
+/** A créneau of a motif's list, with where it stands in the answer (motif asked, then position). */
+interface Placed {
+  slot: Creneau;
+  motif: number;
+  index: number;
+}
+
 /**
  * Where and when, across organisations: one créneau per start time and lieu (the
  * first of each, naming its agent), and of those only each lieu's first `perLieu`,
- * with how many each lieu has. A searcher compares lieux by their next
- * créneaux, then opens one lieu's search to see them all (slots sorted by start).
+ * with how many each lieu has, sorted by start (equal starts in the order of the
+ * motifs asked, then of each motif's agents and lieux). A searcher compares lieux
+ * by their next créneaux, then opens one lieu's search to see them all.
+ * `slotsByMotif` is searchCreneaux's answer: each list sorted by start. A lieu
+ * belongs to one organisation, so usually to one motif's list: only lieux that
+ * several motifs share need their créneaux put in order, not the whole answer.
  */
-export function firstPerLieu(slots: Creneau[], perLieu: number): { kept: Creneau[]; countByLieu: Map<string, number> } {
-  const kept: Creneau[] = [];
+export function firstPerLieu(slotsByMotif: Creneau[][], perLieu: number): { kept: Creneau[]; countByLieu: Map<string, number> } {
+  const byLieu = new Map<string, { placed: Placed[]; motifs: Set<number> }>();
+  slotsByMotif.forEach((slots, motif) => {
+    slots.forEach((slot, index) => {
+      let lieu = byLieu.get(slot.lieuId);
+      if (!lieu) {
+        lieu = { placed: [], motifs: new Set() };
+        byLieu.set(slot.lieuId, lieu);
+      }
+      lieu.placed.push({ slot, motif, index });
+      lieu.motifs.add(motif);
+    });
+  });
+  const byPlace = (a: Placed, b: Placed) => a.slot.startsAt - b.slot.startsAt || a.motif - b.motif || a.index - b.index;
+  const kept: Placed[] = [];
   const countByLieu = new Map<string, number>();
-  const lastStartByLieu = new Map<string, number>();
-  for (const slot of slots) {
-    if (lastStartByLieu.get(slot.lieuId) === slot.startsAt) continue;
-    lastStartByLieu.set(slot.lieuId, slot.startsAt);
-    const count = (countByLieu.get(slot.lieuId) ?? 0) + 1;
-    countByLieu.set(slot.lieuId, count);
-    if (count <= perLieu) kept.push(slot);
+  for (const [lieuId, { placed, motifs }] of byLieu) {
+    if (motifs.size > 1) placed.sort(byPlace);
+    let count = 0;
+    let lastStart = NaN;
+    for (const entry of placed) {
+      if (entry.slot.startsAt === lastStart) continue;
+      lastStart = entry.slot.startsAt;
+      if (++count <= perLieu) kept.push(entry);
+    }
+    countByLieu.set(lieuId, count);
   }
-  return { kept, countByLieu };
+  return { kept: kept.sort(byPlace).map((entry) => entry.slot), countByLieu };
 }
 
 /** `?per_lieu=`: how many créneaux of each lieu to list (PER_LIEU.default, at most PER_LIEU.max). */

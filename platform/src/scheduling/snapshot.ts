@@ -211,14 +211,16 @@ const KEPT_ORGANISATIONS = 10_000;
 
 /** Each organisation's plages, under the agenda version they were read at. */
 export class PlagesKeeper {
-  private readonly kept = new Map<string, { version: string; plages: KeptPlage[] }>();
+  /** By organisation: its version, and its plages by motif they hold. */
+  private readonly kept = new Map<string, { version: string; byMotif: Map<string, KeptPlage[]> }>();
 
   /**
-   * The plages of the organisations, read from PostgreSQL for those whose version
-   * changed since they were kept. Rows read after the version may be newer than it:
-   * they are then kept under a version already past, and read again next time.
+   * The plages of the organisations holding any of the motifs, read from PostgreSQL
+   * for organisations whose version changed since they were kept. Rows read after the
+   * version may be newer than it: they are then kept under a version already past,
+   * and read again next time.
    */
-  async plagesOf(organisationIds: readonly string[]): Promise<KeptPlage[]> {
+  async plagesOf(organisationIds: readonly string[], motifIds: readonly string[]): Promise<KeptPlage[]> {
     const versions: { organisation_id: string; version: string }[] = await tx().query(LOAD_QUERIES.versions, [organisationIds]);
     const versionOf = new Map(versions.map((row) => [row.organisation_id, row.version]));
     // No version yet: nothing changed since the migration that started counting.
@@ -227,10 +229,23 @@ export class PlagesKeeper {
     if (stale.length > 0) {
       const rows: PlageRow[] = await tx().query(LOAD_QUERIES.plages, [stale]);
       if (this.kept.size + stale.length > KEPT_ORGANISATIONS) this.kept.clear();
-      for (const organisationId of stale) this.kept.set(organisationId, { version: current(organisationId), plages: [] });
-      for (const row of rows) this.kept.get(row.organisation_id)!.plages.push(keptPlage(row));
+      for (const organisationId of stale) this.kept.set(organisationId, { version: current(organisationId), byMotif: new Map() });
+      for (const row of rows) {
+        const plage = keptPlage(row);
+        const { byMotif } = this.kept.get(row.organisation_id)!;
+        for (const motifId of plage.motifIds) {
+          const list = byMotif.get(motifId);
+          if (list) list.push(plage);
+          else byMotif.set(motifId, [plage]);
+        }
+      }
     }
-    return organisationIds.flatMap((organisationId) => this.kept.get(organisationId)!.plages);
+    const plages = new Set<KeptPlage>();
+    for (const organisationId of organisationIds) {
+      const { byMotif } = this.kept.get(organisationId)!;
+      for (const motifId of motifIds) for (const plage of byMotif.get(motifId) ?? []) plages.add(plage);
+    }
+    return [...plages];
   }
 }
 
@@ -252,17 +267,15 @@ function keptPlage(row: PlageRow): KeptPlage {
 export const plagesKeeper = new PlagesKeeper();
 
 /**
- * The plages a search reads: holding one of its motifs, over the loaded days, at a
- * lieu open to the public for the public, and for an agent's search only their own,
+ * Of the plages holding the search's motifs, those it reads: over the loaded days, at
+ * a lieu open to the public for the public, and for an agent's search only their own,
  * those of colleagues sharing a service, or everyone's where they see all.
  */
-export function plagesInScope(plages: readonly KeptPlage[], scope: SearchScope, load: ReturnType<typeof loadWindow>): KeptPlage[] {
-  const motifIds = new Set(scope.motifIds);
+function plagesInScope(plages: readonly KeptPlage[], scope: SearchScope, load: ReturnType<typeof loadWindow>): KeptPlage[] {
   const { searcher } = scope;
   const whole = new Set(searcher?.wholeOrganisationIds ?? []);
   const services = new Set(searcher?.services ?? []);
   return plages.filter((plage) => plage.firstDay <= load.lastDate && plage.lastDay >= load.firstDate
-    && plage.motifIds.some((motifId) => motifIds.has(motifId))
     && (searcher !== null || plage.lieuPublic)
     && (!scope.lieuId || plage.lieuId === scope.lieuId)
     && (!scope.agentIds || scope.agentIds.includes(plage.agentId))
@@ -278,7 +291,7 @@ export function plagesInScope(plages: readonly KeptPlage[], scope: SearchScope, 
 export async function loadSnapshot(scope: SearchScope, window: Interval, settings: SearchSettings): Promise<AgendaSnapshot> {
   const load = loadWindow(window);
   const collectifSessions = scope.collectif?.motifIds.length ? await loadSessions(scope, load) : [];
-  const plages = plagesInScope(await plagesKeeper.plagesOf(scope.organisationIds), scope, load);
+  const plages = plagesInScope(await plagesKeeper.plagesOf(scope.organisationIds, scope.motifIds), scope, load);
   if (plages.length === 0) {
     return { ...buildSnapshot({ plages, absences: [], rdvs: [], closures: [] }, settings, load.interval), collectifSessions };
   }
