@@ -261,13 +261,6 @@ export async function searchCreneaux(search: Search, window: Interval): Promise<
 /** The most créneaux per lieu a territory-wide search lists, and how many by default. */
 export const PER_LIEU = { default: 10, max: 200 };
 
-/** A créneau of a motif's list, with where it stands in the answer (motif asked, then position). */
-interface Placed {
-  slot: Creneau;
-  motif: number;
-  index: number;
-}
-
 /**
  * Where and when, across organisations: one créneau per start time and lieu (the
  * first of each, naming its agent), and of those only each lieu's first `perLieu`,
@@ -276,36 +269,42 @@ interface Placed {
  * by their next créneaux, then opens one lieu's search to see them all.
  * `slotsByMotif` is searchCreneaux's answer: each list sorted by start. A lieu
  * belongs to one organisation, so usually to one motif's list: only lieux that
- * several motifs share need their créneaux put in order, not the whole answer.
+ * several motifs share need their créneaux put in order, not the whole week.
  */
 export function firstPerLieu(slotsByMotif: Creneau[][], perLieu: number): { kept: Creneau[]; countByLieu: Map<string, number> } {
-  const byLieu = new Map<string, { placed: Placed[]; motifs: Set<number> }>();
+  // Each créneau's place in the answer: its motif's rank, then its rank in that motif's list.
+  const rankOf = (motif: number, index: number) => motif * 1e7 + index;
+  const byLieu = new Map<string, { slots: Creneau[]; ranks: number[]; motifs: number }>();
   slotsByMotif.forEach((slots, motif) => {
     slots.forEach((slot, index) => {
       let lieu = byLieu.get(slot.lieuId);
       if (!lieu) {
-        lieu = { placed: [], motifs: new Set() };
+        lieu = { slots: [], ranks: [], motifs: motif };
         byLieu.set(slot.lieuId, lieu);
+      } else if (lieu.motifs !== motif) {
+        lieu.motifs = -1;
       }
-      lieu.placed.push({ slot, motif, index });
-      lieu.motifs.add(motif);
+      lieu.slots.push(slot);
+      lieu.ranks.push(rankOf(motif, index));
     });
   });
-  const byPlace = (a: Placed, b: Placed) => a.slot.startsAt - b.slot.startsAt || a.motif - b.motif || a.index - b.index;
-  const kept: Placed[] = [];
+  const kept: { slot: Creneau; rank: number }[] = [];
   const countByLieu = new Map<string, number>();
-  for (const [lieuId, { placed, motifs }] of byLieu) {
-    if (motifs.size > 1) placed.sort(byPlace);
+  for (const [lieuId, { slots, ranks, motifs }] of byLieu) {
+    // One motif's créneaux are in order already.
+    const order = slots.map((_, position) => position);
+    if (motifs === -1) order.sort((a, b) => slots[a].startsAt - slots[b].startsAt || ranks[a] - ranks[b]);
     let count = 0;
     let lastStart = NaN;
-    for (const entry of placed) {
-      if (entry.slot.startsAt === lastStart) continue;
-      lastStart = entry.slot.startsAt;
-      if (++count <= perLieu) kept.push(entry);
+    for (const position of order) {
+      if (slots[position].startsAt === lastStart) continue;
+      lastStart = slots[position].startsAt;
+      if (++count <= perLieu) kept.push({ slot: slots[position], rank: ranks[position] });
     }
     countByLieu.set(lieuId, count);
   }
-  return { kept: kept.sort(byPlace).map((entry) => entry.slot), countByLieu };
+  kept.sort((a, b) => a.slot.startsAt - b.slot.startsAt || a.rank - b.rank);
+  return { kept: kept.map((entry) => entry.slot), countByLieu };
 }
 
 /** `?per_lieu=`: how many créneaux of each lieu to list (PER_LIEU.default, at most PER_LIEU.max). */
