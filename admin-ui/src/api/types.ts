@@ -53,6 +53,16 @@ export interface Lieu {
 }
 
 /** A free créneau of "Trouver un RDV" (GET .../creneaux): times with the territory's offset. */
+/** An usager as lists show them (the fiche's standard fields). */
+export interface UsagerSummary {
+  id: string;
+  first_name: string;
+  last_name: string;
+  birth_date?: string | null;
+  phone_number?: string | null;
+  email?: string | null;
+}
+
 export interface Creneau {
   starts_at: string;
   ends_at: string;
