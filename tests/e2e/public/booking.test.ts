@@ -35,7 +35,7 @@ afterAll(async () => {
 /** A fresh tab, so one test's page state never leaks into another's. */
 async function newPage(): Promise<Page> {
   const page = await browser.context.newPage();
-  page.setDefaultTimeout(15_000);
+  page.setDefaultTimeout(30_000);
   return page;
 }
 
