@@ -165,10 +165,14 @@ describe(`the event pipeline (${process.env.REDIS_URL ? 'BullMQ' : 'in-process q
     const handled: { record: string; event: string; name: unknown; at: number }[] = [];
     const attempts = new Map<string, number>();
     let flakyRecord = '';
+    let otherRecord = '';
+    // The flaky record's first event fails twice, and then until the other record was handled: were the
+    // other record to wait for these retries, it would never be handled and the test would time out.
     const ordered = testPlugin('test-ordered', async (event) => {
       const attempt = (attempts.get(event.id) ?? 0) + 1;
       attempts.set(event.id, attempt);
-      if (event.record_id === flakyRecord && event.event === 'created' && attempt <= 2) throw new Error(`not yet (attempt ${attempt})`);
+      const otherHandled = handled.some((entry) => entry.record === otherRecord);
+      if (event.record_id === flakyRecord && event.event === 'created' && (attempt <= 2 || !otherHandled)) throw new Error(`not yet (attempt ${attempt})`);
       handled.push({ record: event.record_id, event: event.event, name: event.payload.name, at: Date.now() });
     });
     running = await RunningPipeline.start(test, { plugins: [ordered] });
@@ -177,16 +181,15 @@ describe(`the event pipeline (${process.env.REDIS_URL ? 'BullMQ' : 'in-process q
     await renameLieu(flakyRecord, 'v2');
     await renameLieu(flakyRecord, 'v3');
     const other = await createLieu('unblocked');
+    otherRecord = other;
     await waitFor('four events', () => handled.length === 4);
 
     expect(handled.filter((entry) => entry.record === flakyRecord).map((entry) => entry.name)).toEqual(['v1', 'v2', 'v3']);
     // Another record does not wait for this one's retries.
     expect(handled.findIndex((entry) => entry.record === other)).toBeLessThan(handled.findIndex((entry) => entry.record === flakyRecord));
     const failures = await test.sql(`SELECT attempt, final, error FROM job_failures WHERE consumer = 'plugin-test-ordered' ORDER BY id`);
-    expect(failures).toEqual([
-      { attempt: 1, final: false, error: 'not yet (attempt 1)' },
-      { attempt: 2, final: false, error: 'not yet (attempt 2)' },
-    ]);
+    expect(failures.length).toBeGreaterThanOrEqual(2);
+    expect(failures).toEqual(failures.map((_, index) => ({ attempt: index + 1, final: false, error: `not yet (attempt ${index + 1})` })));
   });
 
   it('gives up a handler that keeps failing, marks it failed, and lets the record\'s next events go', async () => {
