@@ -11,7 +11,7 @@
  * they live in a young and an old generation; a hit in the old one moves the
  * definition to the young one, and a full young generation becomes the old one
  * (the old one is dropped). No bookkeeping on the common hit: a definition
- * object seen before (searches keep plages, see PlagesKeeper) finds its weeks
+ * object seen before (searches keep agendas, see AgendaKeeper) finds its weeks
  * by identity, another one by its (long) key; weeks are looked up by number.
  */
 import { AgendaDefinition, expandOccurrences } from '../agenda/recurrence';

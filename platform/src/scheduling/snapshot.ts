@@ -2,12 +2,12 @@
  * Loads what the slot engine reads for a window: one query per kind (plages,
  * absences, rdvs, closures) for all the agents concerned, whatever their number.
  *
- * Plages change seldom and are most of what a search reads: each organisation's
- * are kept in the process under the organisation's agenda version (bumped by
- * triggers in every transaction that changes plages, lieux, roles or services,
- * see the AgendaVersions migration), so a search reads the versions and only
- * the plages of organisations that changed since. Rdvs, absences and closures
- * are read every time.
+ * Plages, absences and closures change seldom and are most of what a search
+ * reads: each organisation's are kept in the process under the organisation's
+ * agenda version (bumped by triggers in every transaction that changes them, or
+ * lieux, roles or services, see the AgendaVersions migration), so a search reads
+ * the versions and only the agendas of organisations that changed since. Rdvs,
+ * which change all day, are read every time.
  *
  * Rows are read over [window start − 1 day, window end + 1 day), as the engine
  * asks, and expanded through the occurrence cache. Closures are of two reaches:
@@ -82,8 +82,20 @@ export interface KeptPlage {
   agentServices: readonly string[];
 }
 
-interface AbsenceRow extends Pick<PlageRow, 'agent_id' | 'first_day' | 'start_time' | 'end_time' | 'recurrence' | 'until' | 'exdates'> {
+interface AbsenceRow extends Pick<PlageRow, 'agent_id' | 'first_day' | 'last_day' | 'start_time' | 'end_time' | 'recurrence' | 'until' | 'exdates'> {
+  id: string;
+  /** The organisation whose agenda keeps it: an agent's absences are kept with each organisation they work in. */
+  organisation_id: string;
   end_day: string | null;
+}
+
+/** An absence as searches keep it. */
+export interface KeptAbsence {
+  id: string;
+  agentId: string;
+  firstDay: string;
+  lastDay: string;
+  definition: AgendaDefinition;
 }
 
 interface ClosureRow {
@@ -93,7 +105,7 @@ interface ClosureRow {
   end_day: string;
 }
 
-/** The loading queries, exported so that the benchmark can time PostgreSQL alone on the same rows. */
+/** The loading queries (the absences of agents over some days serve booking too; the benchmark times them). */
 export const LOAD_QUERIES = {
   versions: `SELECT organisation_id, version::text AS version FROM agenda_versions WHERE organisation_id = ANY($1::uuid[])`,
   // Every plage of the organisations, whatever the window: kept until the organisation's version changes.
@@ -106,6 +118,14 @@ export const LOAD_QUERIES = {
       FROM plages_ouverture p JOIN lieux l ON l.id = p.lieu_id AND l.deleted_at IS NULL
      WHERE p.organisation_id = ANY($1::uuid[])
        AND EXISTS (SELECT 1 FROM agent_roles r WHERE r.agent_id = p.agent_id AND r.organisation_id = p.organisation_id)`,
+  // Every absence of the agents who work in the organisations, and every closure of these: kept with the plages.
+  keptAbsences: `
+    SELECT r.organisation_id, a.id, a.agent_id, a.first_day::text AS first_day, a.last_day::text AS last_day, a.end_day::text AS end_day,
+           a.start_time, a.end_time, a.recurrence, a.until::text AS until, a.exdates::text[] AS exdates
+      FROM absences a JOIN agent_roles r ON r.agent_id = a.agent_id
+     WHERE r.organisation_id = ANY($1::uuid[])`,
+  keptClosures: `
+    SELECT organisation_id, lieu_id, first_day::text AS first_day, end_day::text AS end_day FROM closures WHERE organisation_id = ANY($1::uuid[])`,
   absences: `
     SELECT agent_id, first_day::text AS first_day, end_day::text AS end_day, start_time, end_time,
            recurrence, until::text AS until, exdates::text[] AS exdates
@@ -125,10 +145,6 @@ export const LOAD_QUERIES = {
                     AND r.starts_at >= $2::timestamptz - interval '1 day' AND r.starts_at < $3) buffered
              ON buffered.id = ra.rdv_id
      WHERE ra.active AND ra.agent_id = ANY($1::uuid[]) AND ra.ends_at > $2 AND ra.starts_at < $3 AND ra.starts_at > $2::timestamptz - interval '12 hours'`,
-  closures: `
-    SELECT organisation_id, lieu_id, first_day::text AS first_day, end_day::text AS end_day
-      FROM closures
-     WHERE organisation_id = ANY($1::uuid[]) AND first_day <= $3::date AND end_day >= $2::date`,
   // Collectif sessions (held at a lieu) of the agents the searcher may book, with the seats they hold as
   // booking counts them (booking/rdvs.ts, seatsTaken): usagers who count, and unexpired holds on a seat.
   sessions: `
@@ -164,7 +180,6 @@ export function loadWindow(window: Interval) {
 export const loadParameters = {
   absences: (agentIds: string[], load: ReturnType<typeof loadWindow>) => [agentIds, load.firstDate, load.lastDate],
   rdvs: (agentIds: string[], load: ReturnType<typeof loadWindow>) => [agentIds, new Date(load.interval.start), new Date(load.interval.end)],
-  closures: (organisationIds: string[], load: ReturnType<typeof loadWindow>) => [organisationIds, load.firstDate, load.lastDate],
   sessions(scope: SearchScope, load: ReturnType<typeof loadWindow>): unknown[] {
     const { searcher } = scope;
     return [
@@ -198,54 +213,79 @@ function openParts(occurrence: Interval, closures: readonly Interval[]): Interva
 
 type RdvRow = { agent_id: string; start_ms: number; end_ms: number; buffer_after_in_min: number };
 
-/** What the loading queries read: the plages in scope (kept or read), absences, rdvs and closures. */
+/** What a search reads: the plages in scope, their agents' absences and rdvs, their organisations' closures. */
 export interface AgendaRows {
   plages: readonly KeptPlage[];
-  absences: AbsenceRow[];
+  absences: readonly KeptAbsence[];
   rdvs: RdvRow[];
   closures: ClosureRow[];
 }
 
-/** At most this many organisations' plages are kept; past it, the process starts over. */
+/** At most this many organisations' agendas are kept; past it, the process starts over. */
 const KEPT_ORGANISATIONS = 10_000;
 
-/** Each organisation's plages, under the agenda version they were read at. */
-export class PlagesKeeper {
-  /** By organisation: its version, and its plages by motif they hold. */
-  private readonly kept = new Map<string, { version: string; byMotif: Map<string, KeptPlage[]> }>();
+/** What a search keeps of an organisation: its plages by motif they hold, its agents' absences, its closures. */
+interface KeptAgenda {
+  version: string;
+  plagesByMotif: Map<string, KeptPlage[]>;
+  absences: KeptAbsence[];
+  closures: ClosureRow[];
+}
+
+/** Each organisation's agenda, under the agenda version it was read at. */
+export class AgendaKeeper {
+  private readonly kept = new Map<string, KeptAgenda>();
 
   /**
-   * The plages of the organisations holding any of the motifs, read from PostgreSQL
-   * for organisations whose version changed since they were kept. Rows read after the
-   * version may be newer than it: they are then kept under a version already past,
-   * and read again next time.
+   * The plages of the organisations holding any of the motifs, the absences of their
+   * agents and their closures, read from PostgreSQL for organisations whose version
+   * changed since they were kept. Rows read after the version may be newer than it:
+   * they are then kept under a version already past, and read again next time.
    */
-  async plagesOf(organisationIds: readonly string[], motifIds: readonly string[]): Promise<KeptPlage[]> {
+  async agendaOf(organisationIds: readonly string[], motifIds: readonly string[]) {
     const versions: { organisation_id: string; version: string }[] = await tx().query(LOAD_QUERIES.versions, [organisationIds]);
     const versionOf = new Map(versions.map((row) => [row.organisation_id, row.version]));
     // No version yet: nothing changed since the migration that started counting.
     const current = (organisationId: string) => versionOf.get(organisationId) ?? '0';
     const stale = organisationIds.filter((organisationId) => this.kept.get(organisationId)?.version !== current(organisationId));
-    if (stale.length > 0) {
-      const rows: PlageRow[] = await tx().query(LOAD_QUERIES.plages, [stale]);
-      if (this.kept.size + stale.length > KEPT_ORGANISATIONS) this.kept.clear();
-      for (const organisationId of stale) this.kept.set(organisationId, { version: current(organisationId), byMotif: new Map() });
-      for (const row of rows) {
-        const plage = keptPlage(row);
-        const { byMotif } = this.kept.get(row.organisation_id)!;
-        for (const motifId of plage.motifIds) {
-          const list = byMotif.get(motifId);
-          if (list) list.push(plage);
-          else byMotif.set(motifId, [plage]);
-        }
+    if (stale.length > 0) await this.read(stale, current);
+
+    const plages = new Set<KeptPlage>();
+    const absences = new Map<string, KeptAbsence>();
+    const closures: ClosureRow[] = [];
+    for (const organisationId of organisationIds) {
+      const agenda = this.kept.get(organisationId)!;
+      for (const motifId of motifIds) for (const plage of agenda.plagesByMotif.get(motifId) ?? []) plages.add(plage);
+      // An agent working in several organisations has their absences kept with each.
+      for (const absence of agenda.absences) absences.set(absence.id, absence);
+      closures.push(...agenda.closures);
+    }
+    return { plages: [...plages], absences: [...absences.values()], closures };
+  }
+
+  private async read(organisationIds: string[], versionOf: (organisationId: string) => string): Promise<void> {
+    const plages: PlageRow[] = await tx().query(LOAD_QUERIES.plages, [organisationIds]);
+    const absences: AbsenceRow[] = await tx().query(LOAD_QUERIES.keptAbsences, [organisationIds]);
+    const closures: ClosureRow[] = await tx().query(LOAD_QUERIES.keptClosures, [organisationIds]);
+    if (this.kept.size + organisationIds.length > KEPT_ORGANISATIONS) this.kept.clear();
+    for (const organisationId of organisationIds) {
+      this.kept.set(organisationId, { version: versionOf(organisationId), plagesByMotif: new Map(), absences: [], closures: [] });
+    }
+    for (const row of plages) {
+      const plage = keptPlage(row);
+      const { plagesByMotif } = this.kept.get(row.organisation_id)!;
+      for (const motifId of plage.motifIds) {
+        const list = plagesByMotif.get(motifId);
+        if (list) list.push(plage);
+        else plagesByMotif.set(motifId, [plage]);
       }
     }
-    const plages = new Set<KeptPlage>();
-    for (const organisationId of organisationIds) {
-      const { byMotif } = this.kept.get(organisationId)!;
-      for (const motifId of motifIds) for (const plage of byMotif.get(motifId) ?? []) plages.add(plage);
+    for (const row of absences) {
+      this.kept.get(row.organisation_id)!.absences.push({
+        id: row.id, agentId: row.agent_id, firstDay: row.first_day, lastDay: row.last_day, definition: definitionOf(row),
+      });
     }
-    return [...plages];
+    for (const row of closures) this.kept.get(row.organisation_id)!.closures.push(row);
   }
 }
 
@@ -263,8 +303,8 @@ function keptPlage(row: PlageRow): KeptPlage {
   };
 }
 
-/** Plages are kept for every search of the process. */
-export const plagesKeeper = new PlagesKeeper();
+/** Agendas are kept for every search of the process. */
+export const agendaKeeper = new AgendaKeeper();
 
 /**
  * Of the plages holding the search's motifs, those it reads: over the loaded days, at
@@ -285,23 +325,25 @@ function plagesInScope(plages: readonly KeptPlage[], scope: SearchScope, load: R
 
 /**
  * The agenda snapshot of `scope` for slots starting in `window`: the plages in scope,
- * then the absences, rdvs and closures of their agents and organisations (and
- * collectif sessions when collectif motifs are searched), given to buildSnapshot.
+ * their agents' absences and rdvs, their organisations' closures (and collectif
+ * sessions when collectif motifs are searched), given to buildSnapshot.
  */
 export async function loadSnapshot(scope: SearchScope, window: Interval, settings: SearchSettings): Promise<AgendaSnapshot> {
   const load = loadWindow(window);
   const collectifSessions = scope.collectif?.motifIds.length ? await loadSessions(scope, load) : [];
-  const plages = plagesInScope(await plagesKeeper.plagesOf(scope.organisationIds, scope.motifIds), scope, load);
+  const agenda = await agendaKeeper.agendaOf(scope.organisationIds, scope.motifIds);
+  const plages = plagesInScope(agenda.plages, scope, load);
   if (plages.length === 0) {
     return { ...buildSnapshot({ plages, absences: [], rdvs: [], closures: [] }, settings, load.interval), collectifSessions };
   }
-  const agentIds = [...new Set(plages.map((plage) => plage.agentId))];
-  const organisationIds = [...new Set(plages.map((plage) => plage.organisationId))];
+  const agentIds = new Set(plages.map((plage) => plage.agentId));
+  const organisationIds = new Set(plages.map((plage) => plage.organisationId));
   const snapshot = buildSnapshot({
     plages,
-    absences: await tx().query(LOAD_QUERIES.absences, loadParameters.absences(agentIds, load)),
-    rdvs: await tx().query(LOAD_QUERIES.rdvs, loadParameters.rdvs(agentIds, load)),
-    closures: await tx().query(LOAD_QUERIES.closures, loadParameters.closures(organisationIds, load)),
+    absences: agenda.absences.filter((absence) => agentIds.has(absence.agentId) && absence.firstDay <= load.lastDate && absence.lastDay >= load.firstDate),
+    rdvs: await tx().query(LOAD_QUERIES.rdvs, loadParameters.rdvs([...agentIds], load)),
+    closures: agenda.closures.filter((closure) => organisationIds.has(closure.organisation_id)
+      && closure.first_day <= load.lastDate && closure.end_day >= load.firstDate),
   }, settings, load.interval);
   return { ...snapshot, collectifSessions };
 }
@@ -359,9 +401,9 @@ export function buildSnapshot(rows: AgendaRows, settings: SearchSettings, loaded
     end: rdv.end_ms,
     bufferAfterMin: rdv.buffer_after_in_min,
   }));
-  for (const row of rows.absences) {
-    for (const occurrence of occurrenceCache.occurrences(definitionOf(row), timeZone, loaded)) {
-      busy.push({ agentId: row.agent_id, start: occurrence.start, end: occurrence.end });
+  for (const absence of rows.absences) {
+    for (const occurrence of occurrenceCache.occurrences(absence.definition, timeZone, loaded)) {
+      busy.push({ agentId: absence.agentId, start: occurrence.start, end: occurrence.end });
     }
   }
   return { plages, busy, closures: holidays };

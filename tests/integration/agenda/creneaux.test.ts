@@ -360,18 +360,30 @@ describe('créneaux', () => {
     expect(new Set((await week()).map((slot) => slot.agent_id)).size).toBe(5);
   });
 
-  it("keeps each organisation's plages until a write changes them, whoever writes it (the API, SQL, another process)", async () => {
+  it("keeps each organisation's agenda (plages, absences, closures) until a write changes it, whoever writes it (the API, SQL, another process)", async () => {
     const day = (token = f.tokens.territorialAdmin) => slots(token, '2027-03-01');
     const agentsOf = async (token?: string) => new Set((await day(token)).map((slot) => slot.agent_id));
     const marcsLast = async () => (await day()).filter((slot) => slot.agent_id === marc).map((slot) => slot.starts_at.slice(11, 16)).pop();
     await day();
-    expect(await countQueries(() => day())).toMatchObject({ plages: 0, absences: 1, rdvs: 1, closures: 1 });
+    expect(await countQueries(() => day())).toMatchObject({ plages: 0, absences: 0, rdvs: 1, closures: 0 });
 
     // Written straight in the database, as another process or a script would: the next search sees it.
     expect(await marcsLast()).toBe('15:40');
     await test.sql(`UPDATE plages_ouverture SET end_time = '17:00' WHERE agent_id = $1 AND lieu_id = $2 AND start_time = '14:00'`, [marc, f.annexe]);
     expect(await countQueries(() => day())).toMatchObject({ plages: 1 });
     expect(await marcsLast()).toBe('16:40');
+    // So are an absence and a closure.
+    const marcsFirst = async () => (await day()).filter((slot) => slot.agent_id === marc).map((slot) => slot.starts_at.slice(11, 16))[0];
+    expect(await marcsFirst()).toBe('14:00');
+    await test.sql(`INSERT INTO absences (territory_id, agent_id, first_day, start_time, end_time, last_day)
+                    VALUES ($1, $2, '2027-03-01', '14:00', '15:00', '2027-03-01')`, [f.territoryId, marc]);
+    expect(await marcsFirst()).toBe('15:00');
+    await test.sql(`INSERT INTO closures (territory_id, organisation_id, lieu_id, first_day, end_day) VALUES ($1, $2, $3, '2027-03-01', '2027-03-01')`,
+      [f.territoryId, f.mairie, f.annexe]);
+    expect(await marcsFirst()).toBeUndefined();
+    await test.sql(`DELETE FROM closures WHERE lieu_id = $1 AND first_day = '2027-03-01'`, [f.annexe]);
+    await test.sql(`DELETE FROM absences WHERE agent_id = $1 AND first_day = '2027-03-01'`, [marc]);
+    expect(await marcsFirst()).toBe('14:00');
 
     // Without a service in common, Anne (a basic agent) no longer searches Marc's agenda.
     expect((await agentsOf(f.tokens.etatCivil)).has(marc)).toBe(true);
