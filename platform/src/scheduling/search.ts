@@ -259,7 +259,7 @@ export async function searchCreneaux(search: Search, window: Interval): Promise<
 }
 
 /** The most créneaux per lieu a territory-wide search lists, and how many by default. */
-export const PER_LIEU = { default: 10, max: 200 };
+const PER_LIEU = { default: 10, max: 200 };
 
 /**
  * Where and when, across organisations: one créneau per start time and lieu (the

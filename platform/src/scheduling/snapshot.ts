@@ -233,7 +233,7 @@ interface KeptAgenda {
 }
 
 /** Each organisation's agenda, under the agenda version it was read at. */
-export class AgendaKeeper {
+class AgendaKeeper {
   private readonly kept = new Map<string, KeptAgenda>();
 
   /**
@@ -247,6 +247,8 @@ export class AgendaKeeper {
     const versionOf = new Map(versions.map((row) => [row.organisation_id, row.version]));
     // No version yet: nothing changed since the migration that started counting.
     const current = (organisationId: string) => versionOf.get(organisationId) ?? '0';
+    // Past the bound, start over before reading: every organisation asked must be kept after the read.
+    if (this.kept.size + organisationIds.length > KEPT_ORGANISATIONS) this.kept.clear();
     const stale = organisationIds.filter((organisationId) => this.kept.get(organisationId)?.version !== current(organisationId));
     if (stale.length > 0) await this.read(stale, current);
 
@@ -267,7 +269,6 @@ export class AgendaKeeper {
     const plages: PlageRow[] = await tx().query(LOAD_QUERIES.plages, [organisationIds]);
     const absences: AbsenceRow[] = await tx().query(LOAD_QUERIES.keptAbsences, [organisationIds]);
     const closures: ClosureRow[] = await tx().query(LOAD_QUERIES.keptClosures, [organisationIds]);
-    if (this.kept.size + organisationIds.length > KEPT_ORGANISATIONS) this.kept.clear();
     for (const organisationId of organisationIds) {
       this.kept.set(organisationId, { version: versionOf(organisationId), plagesByMotif: new Map(), absences: [], closures: [] });
     }
@@ -304,7 +305,7 @@ function keptPlage(row: PlageRow): KeptPlage {
 }
 
 /** Agendas are kept for every search of the process. */
-export const agendaKeeper = new AgendaKeeper();
+const agendaKeeper = new AgendaKeeper();
 
 /**
  * Of the plages holding the search's motifs, those it reads: over the loaded days, at
