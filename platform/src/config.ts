@@ -23,6 +23,8 @@ export interface PlatformConfig {
   /** Namespace of the queue's keys in Redis, so several installs (or test files) can share one Redis. */
   queuePrefix: string;
   jobs: JobSettings;
+  /** The environment plugins read their declared instance settings from (`ANTS_HUB_AUTH_TOKEN`...). */
+  env: Record<string, string | undefined>;
 }
 
 /** The event pipeline's pace, in milliseconds (tests shorten it). */
@@ -60,6 +62,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS === 'true',
     secretsKey: env.SECRETS_KEY || undefined,
     queuePrefix: env.QUEUE_PREFIX || 'lapin',
+    env: { ...env },
     jobs: {
       pollMs: Number(env.JOB_POLL_MS ?? 500),
       retryBaseMs: Number(env.JOB_RETRY_BASE_MS ?? 5_000),

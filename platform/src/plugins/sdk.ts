@@ -9,7 +9,8 @@ import type { JsonSchema } from '../http/schemas';
 export type { DomainEvent } from '../events/domain-event';
 export type { DomainEventKind as EventKind } from '../events/outbox';
 export { AppError } from '../errors';
-export type { FieldError } from '../errors';
+import type { FieldError } from '../errors';
+export type { FieldError };
 export { listBody, readPage } from '../http/pagination';
 export type { JsonSchema };
 
@@ -100,6 +101,244 @@ export interface PluginContext<Config = Record<string, unknown>> {
   db: PluginDatabase;
   /** The platform's clock. */
   now(): Date;
+  /** Reads of the core (organisations, lieux, motifs, rdvs, créneaux), in this territory. */
+  core: PluginCore;
+  /** The instance settings the plugin declares (`instanceSettings`), from the environment. */
+  instance: Record<string, string | undefined>;
+}
+
+// ---------------------------------------------------------------------------
+// Reading the core. Plugins never run SQL on core tables: they read through the
+// same operations the API uses, in the context's territory (row-level security on).
+// ---------------------------------------------------------------------------
+
+export interface CoreOrganisation {
+  id: string;
+  name: string;
+  slug: string;
+  /** Whether this plugin is on for the organisation (its territory's settings, or the organisation's own). */
+  plugin_enabled: boolean;
+}
+
+export interface CoreLieu {
+  id: string;
+  organisation_id: string;
+  name: string;
+  /** The address as one line, as agents typed it. */
+  address: string;
+  /** The structured address and coordinates, null until entered (ANTS needs them). */
+  street: string | null;
+  postcode: string | null;
+  city: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  phone_number: string | null;
+  availability: 'enabled' | 'disabled' | 'single_use';
+}
+
+export interface CoreMotif {
+  id: string;
+  organisation_id: string;
+  name: string;
+  service_id: string;
+  /** `cni`, `passport`, `cni_passport`, ... or null. */
+  category: string | null;
+  default_duration_in_min: number;
+  location_type: 'public_office' | 'phone' | 'home' | 'visio';
+  bookable_by: 'agents' | 'agents_and_prescripteurs' | 'everyone';
+  collectif: boolean;
+}
+
+export interface CoreRdvUsager {
+  /** The usager's id. */
+  id: string;
+  participation_id: string;
+  first_name: string;
+  last_name: string;
+  /** unknown, seen, excused, revoked, noshow. */
+  participation_status: string;
+  /** The usager fiche's custom fields, plugin fields included. */
+  custom_fields: Record<string, unknown>;
+}
+
+export interface CoreRdv {
+  id: string;
+  organisation_id: string;
+  motif_id: string;
+  lieu_id: string | null;
+  /** ISO 8601 with the territory's UTC offset (`2027-01-05T09:00:00+01:00`). */
+  starts_at: string;
+  ends_at: string;
+  status: string;
+  /** Cancelled (excused, revoked), or a pending online hold: no appointment stands. */
+  cancelled: boolean;
+  agent_ids: string[];
+  /** Active participants first; those who left keep a cancelled participation_status. */
+  usagers: CoreRdvUsager[];
+  /** The rdv fiche's custom fields, plugin fields included. */
+  custom_fields: Record<string, unknown>;
+}
+
+export interface CoreCreneau {
+  /** ISO 8601 with the territory's UTC offset. */
+  starts_at: string;
+  ends_at: string;
+  lieu_id: string;
+  motif_id: string;
+  agent_id: string;
+}
+
+export interface CoreCreneauxSearch {
+  motifId: string;
+  /** Only these lieux of the motif's organisation (default: every public lieu). */
+  lieuIds?: string[];
+  /** Days in the territory's zone, `YYYY-MM-DD`, both included (at most 6 months). */
+  from: string;
+  to: string;
+  /** The créneau's length instead of the motif's duration (e.g. several documents). */
+  durationInMin?: number;
+  /** What an usager may book online (default), or an agent. */
+  audience?: 'public' | 'agent';
+}
+
+export interface PluginCore {
+  /** The territory's IANA time zone (`Europe/Paris`). */
+  timeZone(): Promise<string>;
+  organisations(): Promise<CoreOrganisation[]>;
+  lieux(filter?: { organisationIds?: string[]; ids?: string[] }): Promise<CoreLieu[]>;
+  motifs(filter?: { organisationIds?: string[]; ids?: string[]; categories?: string[] }): Promise<CoreMotif[]>;
+  /** An rdv with its usagers, or null (deleted, unknown, another territory). */
+  rdv(id: string): Promise<CoreRdv | null>;
+  /** Rdvs ending after `endsAfter`, whose usagers carry `usagerField` with one of `values` (e.g. pré-demande numbers). */
+  rdvsByUsagerField(query: { field: string; values: string[]; endsAfter: Date }): Promise<CoreRdv[]>;
+  /** Free créneaux, as the API's search finds them (delays, plages, absences, holidays, closures). */
+  creneaux(search: CoreCreneauxSearch): Promise<CoreCreneau[]>;
+  links: {
+    /** The public portal's booking of that créneau, ready to confirm. */
+    publicCreneau(creneau: { organisationId: string; motifId: string; lieuId: string; startsAt: string }): Promise<string>;
+    /** The usager's self-service page of a participation (a link valid until the rdv is over). */
+    manageParticipation(participationId: string): Promise<string>;
+    /** The rdv's fiche in the admin UI. */
+    adminRdv(rdvId: string): string;
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Checks before commit: a plugin examines a booking inside the request.
+// ---------------------------------------------------------------------------
+
+export type BookingChange = 'created' | 'moved' | 'usagers' | 'fields';
+
+export interface BookingCheckUsager {
+  /** Null for an online booker whose fiche is written on confirmation. */
+  id: string | null;
+  /** The usager fiche's custom fields as they will be (plugin fields included). */
+  custom_fields: Record<string, unknown>;
+  /** Where this usager's custom fields are in the request: `user.custom_fields` (online), `user_ids.0` (agent). */
+  path: string;
+}
+
+export interface BookingCheck {
+  /** What the request does to the rdv (a move may also change its usagers). */
+  changes: BookingChange[];
+  /** `agent`: the agent API; `online`: an usager or a prescripteur on the public portal. */
+  channel: 'agent' | 'online';
+  organisationId: string;
+  /** Null for a new rdv. */
+  rdvId: string | null;
+  motif: CoreMotif;
+  lieu: CoreLieu | null;
+  /** ISO 8601 with the territory's UTC offset. */
+  starts_at: string;
+  ends_at: string;
+  /** The rdv's active usagers after the change. */
+  usagers: BookingCheckUsager[];
+  /** The rdv fiche's custom fields after the change. */
+  custom_fields: Record<string, unknown>;
+}
+
+export interface BookingCheckResult {
+  /** Refuses the request (422), nothing written. */
+  errors?: FieldError[];
+  /** Refuses it (409) until the caller confirms (`force: true`, online `accept_warnings: true`). */
+  warnings?: FieldError[];
+}
+
+export interface PluginChecks<Config> {
+  /** Runs for organisations where the plugin is on, before the booking commits. */
+  booking?(check: BookingCheck, ctx: PluginContext<Config>): Promise<BookingCheckResult | void>;
+  /**
+   * Longest the checks may take (default 5 s, capped by the instance): past it the booking is
+   * refused with `timeoutMessage` (503), never left hanging.
+   */
+  timeoutMs?: number;
+  /** What the caller reads when the checks did not answer in time (French, for usagers). */
+  timeoutMessage?: string;
+}
+
+// ---------------------------------------------------------------------------
+// Fields on forms: a plugin adds fields to the usager or rdv fiche.
+// ---------------------------------------------------------------------------
+
+export interface PluginField {
+  /** The usager fiche (`user`) or the rdv fiche (`rdv`). */
+  form: 'user' | 'rdv';
+  /** Stored in the fiche's `custom_fields`; starts with the plugin's name in snake case (`ants_pre_demande_number`). */
+  name: string;
+  /** French, as the UIs show it. */
+  label: string;
+  description?: string;
+  /** JSON Schema (2020-12) of the value; the API validates it like a territory's own field. */
+  schema: JsonSchema;
+  /** Shown on the public portal too. */
+  public: boolean;
+  /** Only for rdvs of motifs of these categories (absent: every motif): the UIs show it there only. */
+  motifCategories?: string[];
+  /** Applied to a valid value before it is stored (e.g. upper-casing). */
+  normalize?(value: unknown): unknown;
+}
+
+// ---------------------------------------------------------------------------
+// Partner routes: the partner calls the platform, outside the agent API.
+// ---------------------------------------------------------------------------
+
+/** A partner route's answer with its own status and body (partners' contracts are not problem+json). */
+export class PartnerReply {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
+
+export interface PartnerRequest<Config = Record<string, unknown>> {
+  /** Lower-cased names. */
+  headers: Record<string, string | undefined>;
+  /** A repeated parameter (`ids=A&ids=B`) is an array; `ids[]=` is not special. */
+  query: Record<string, string | string[] | undefined>;
+  params: Record<string, string>;
+  body: unknown;
+  /** The instance settings the plugin declares (`instanceSettings`), from the environment. */
+  instance: Record<string, string | undefined>;
+  /** Runs `work` in each territory where the plugin is on, each in its own tenant transaction. */
+  forEachTerritory<T>(work: (ctx: PluginContext<Config>) => Promise<T>): Promise<T[]>;
+  /** Runs `work` in one territory (e.g. named by an OAuth `state`), in its tenant transaction. */
+  inTerritory<T>(territoryId: string, work: (ctx: PluginContext<Config>) => Promise<T>): Promise<T>;
+  /** Compares a secret the partner sent with the expected one in constant time. */
+  sameSecret(given: string | undefined, expected: string | undefined): boolean;
+}
+
+export interface PartnerRoute<Config = Record<string, unknown>> {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** Under `/api/<plugin name>` (`/getManagedMeetingPoints`). */
+  path: string;
+  summary: string;
+  /**
+   * The route authenticates its caller itself (a header token, an OAuth `state`): throw
+   * `AppError('unauthenticated', ...)` or answer a `PartnerReply` before reading anything.
+   * A returned `PartnerReply` keeps its status and body; anything else is 200 JSON.
+   */
+  handle(request: PartnerRequest<Config>): Promise<unknown>;
 }
 
 /** One run of a plugin job. */
@@ -178,6 +417,14 @@ export interface PluginDefinition<Config = Record<string, unknown>> {
   jobs?: Record<string, (payload: any, ctx: PluginContext<Config>, run: PluginJobRun) => Promise<void>>;
   routes?: PluginRoute<Config>[];
   migrations?: PluginMigration[];
+  /** Checks run inside booking requests, before commit. */
+  checks?: PluginChecks<Config>;
+  /** Fields the plugin adds to the usager or rdv fiche, where it is on. */
+  fields?: PluginField[];
+  /** Routes for the partner, under `/api/<name>`, authenticated by the plugin. */
+  partnerRoutes?: PartnerRoute<Config>[];
+  /** Instance settings read from the environment: `{ hubToken: { env: 'ANTS_HUB_AUTH_TOKEN', description: '...' } }`. */
+  instanceSettings?: Record<string, { env: string; description: string }>;
   /**
    * Queues again the work whose jobs may have been lost (a crash in embedded mode, an emptied
    * Redis): called per territory when the pipeline starts (`staleAfterMs` 0), then every few
