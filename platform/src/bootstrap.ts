@@ -19,7 +19,7 @@ export async function openPlatform(config: PlatformConfig, clock = systemClock):
   return { config, db, clock, schemas: new SchemaRegistry() };
 }
 
-/** On an empty database: the platform admin from the environment, and the demo tenant unless SEED_DEMO=false. */
+/** On an empty database: the platform admin from the environment, and the demo tenant when `seedDemo` says so (config.ts). */
 export async function bootstrap(platform: Platform): Promise<{ adminEmail?: string; seededDemo: boolean }> {
   const { config } = platform;
   const empty = await platform.db.system(async () => (await tx().count(Territory)) === 0 && (await tx().count(PlatformAdmin)) === 0);

@@ -57,7 +57,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
     adminEmail: env.ADMIN_EMAIL || undefined,
     adminPassword: env.ADMIN_PASSWORD || undefined,
-    seedDemo: env.SEED_DEMO !== 'false',
+    // The demo's accounts have a published password: seeded unasked only on the embedded, admin-less default.
+    seedDemo: env.SEED_DEMO === 'true' || (env.SEED_DEMO !== 'false' && !env.DATABASE_URL && !env.ADMIN_EMAIL),
     sessionTtlHours: Number(env.SESSION_TTL_HOURS ?? 12),
     allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS === 'true',
     secretsKey: env.SECRETS_KEY || undefined,

@@ -91,6 +91,43 @@ describe('first-run bootstrap', () => {
     }
   });
 
+  describe('the demo, whose passwords are published, beside a real install', () => {
+    /** Bootstraps an empty database with the settings `env` gives; answers what a visitor could then sign in with. */
+    async function bootstrapWith(env: NodeJS.ProcessEnv) {
+      const empty = await EmptyPlatform.open(readConfig(env));
+      try {
+        const result = await bootstrap(empty.platform);
+        const { agents, territories } = await countRows(empty, 'agents', 'territories');
+        const demoLogins = {
+          territorial: (await empty.signIn('territoire@demo.test', DEMO_OPERATOR.password)).status,
+          operator: (await empty.signIn(DEMO_OPERATOR.email, DEMO_OPERATOR.password)).status,
+        };
+        return { result, agents, territories, demoLogins };
+      } finally {
+        await empty.close();
+      }
+    }
+
+    it('is not loaded beside a DATABASE_URL without SEED_DEMO: no demo agent, no demo login', async () => {
+      expect(await bootstrapWith({ DATABASE_URL: 'postgres://db.internal:5432/lapin' })).toEqual({
+        result: { adminEmail: undefined, seededDemo: false }, agents: 0, territories: 0, demoLogins: { territorial: 401, operator: 401 },
+      });
+    });
+
+    it('is not loaded beside an ADMIN_EMAIL without SEED_DEMO', async () => {
+      expect(await bootstrapWith({ ADMIN_EMAIL: 'ops@lapin.test', ADMIN_PASSWORD: 'un-mot-de-passe-operateur' })).toEqual({
+        result: { adminEmail: 'ops@lapin.test', seededDemo: false }, agents: 0, territories: 0, demoLogins: { territorial: 401, operator: 401 },
+      });
+    });
+
+    it('is loaded beside a DATABASE_URL only when SEED_DEMO=true says so; SEED_DEMO=false turns it off everywhere', async () => {
+      const asked = await bootstrapWith({ DATABASE_URL: 'postgres://db.internal:5432/lapin', SEED_DEMO: 'true' });
+      expect(asked).toMatchObject({ result: { seededDemo: true }, agents: 7, territories: 1, demoLogins: { territorial: 200 } });
+      expect(readConfig({ SEED_DEMO: 'false' }).seedDemo).toBe(false);
+      expect(readConfig({}).seedDemo).toBe(true);
+    });
+  });
+
   describe('with the defaults (demo tenant, no ADMIN_EMAIL)', () => {
     let empty: EmptyPlatform;
     beforeAll(async () => {
