@@ -22,6 +22,7 @@ export function fieldErrorPath(error: ErrorObject): string | undefined {
   if (error.keyword === 'const') return undefined; // reported once by the enclosing oneOf
   const segments = error.instancePath.split('/').slice(1).map(unescapePointer);
   if (error.keyword === 'required') segments.push(String(error.params.missingProperty));
+  if (error.keyword === 'if') return undefined; // its failing then/else reports at the field
   if (error.keyword === 'additionalProperties' || error.keyword === 'unevaluatedProperties') {
     segments.push(String(error.params.additionalProperty ?? error.params.unevaluatedProperty));
   }

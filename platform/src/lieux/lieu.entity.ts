@@ -9,7 +9,14 @@ export class Lieu {
   @Column({ type: 'uuid' }) territory_id!: string;
   @Column({ type: 'uuid' }) organisation_id!: string;
   @Column({ type: 'text' }) name!: string;
+  /** The address on one line, as notifications and screens show it. */
   @Column({ type: 'text' }) address!: string;
+  /** The structured address and coordinates France Titres (ANTS) needs of a meeting point. */
+  @Column({ type: 'text', nullable: true }) street!: string | null;
+  @Column({ type: 'text', nullable: true }) postcode!: string | null;
+  @Column({ type: 'text', nullable: true }) city!: string | null;
+  @Column({ type: 'double precision', nullable: true }) latitude!: number | null;
+  @Column({ type: 'double precision', nullable: true }) longitude!: number | null;
   @Column({ type: 'text', nullable: true }) phone_number!: string | null;
   @Column({ type: 'text' }) availability!: (typeof LIEU_AVAILABILITIES)[number];
   @Column({ type: 'timestamptz', nullable: true }) deleted_at!: Date | null;
@@ -17,4 +24,6 @@ export class Lieu {
   @Column({ type: 'timestamptz', default: () => 'now()' }) updated_at!: Date;
 }
 
-export const LIEU_DEFAULTS: Partial<Lieu> = { availability: 'enabled', phone_number: null };
+export const LIEU_DEFAULTS: Partial<Lieu> = {
+  availability: 'enabled', phone_number: null, street: null, postcode: null, city: null, latitude: null, longitude: null,
+};
