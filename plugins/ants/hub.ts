@@ -1,0 +1,210 @@
+/**
+ * What the ANTS hub calls (INTEGRATIONS.md §1.a), under `/api/ants`: the meeting points,
+ * their free slots and the appointments we hold for pré-demande numbers. The hub's token
+ * is an instance setting; answers follow the hub's contract, not problem+json.
+ */
+import { DateTime } from 'luxon';
+import { PartnerReply, PartnerRequest, PartnerRoute, PluginContext } from '../../platform/src/plugins/sdk';
+import { isAntsCategory, AntsConfig } from './config';
+import { MeetingPoint, publishedPoints } from './meeting-points';
+import { isNumber, NUMBER_FIELD, numberOf } from './numbers';
+
+type Request = PartnerRequest<AntsConfig>;
+
+/** The hub's reasons and the motif categories they search. */
+export const REASON_CATEGORIES: Record<string, string> = { CNI: 'cni', PASSPORT: 'passport', 'CNI-PASSPORT': 'cni_passport' };
+/** A search spans at most this many days (the hub asks whole months; the créneaux search stops at 6 months). */
+export const MAX_SEARCH_DAYS = 186;
+/** One appointment per person: a family rarely counts more. */
+export const MAX_DOCUMENTS = 10;
+/** Participation statuses of someone who left the rdv. */
+const LEFT = ['excused', 'revoked'];
+
+export function hubError(message: string): PartnerReply {
+  return new PartnerReply(400, { error: { code: 400, message } });
+}
+
+/** 401 unless the request carries the instance's hub token (no token set: nobody gets in). */
+function refusal(request: Request): PartnerReply | null {
+  const expected = request.instance.hubToken;
+  const given = request.headers['x-hub-rdv-auth-token'];
+  if (expected && request.sameSecret(given, expected)) return null;
+  return new PartnerReply(401, { error: given ? 'Invalid X-HUB-RDV-AUTH-TOKEN' : 'Missing X-HUB-RDV-AUTH-TOKEN header' });
+}
+
+/** A parameter's values: repeated (`ids=A&ids=B`) or single. */
+function values(value: string | string[] | undefined): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+function single(query: Request['query'], name: string): string | undefined {
+  const given = query[name];
+  return Array.isArray(given) ? given[0] : given;
+}
+
+function isDay(text: string | undefined): text is string {
+  return text !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(text) && DateTime.fromISO(text, { zone: 'utc' }).isValid;
+}
+
+export interface SlotQuery {
+  meetingPointIds: string[];
+  startDate: string;
+  endDate: string;
+  category: string;
+  documentsNumber: number;
+}
+
+/** Reads `availableTimeSlots`' parameters, or the hub's 400 (pure). */
+export function parseSlotQuery(query: Request['query']): SlotQuery | PartnerReply {
+  const meetingPointIds = [...new Set(values(query.meeting_point_ids).filter((id) => id !== ''))];
+  if (!meetingPointIds.length) return hubError('Missing meeting_point_ids param');
+  const startDate = single(query, 'start_date');
+  const endDate = single(query, 'end_date');
+  if (startDate === undefined) return hubError('Missing start_date param');
+  if (!isDay(startDate)) return hubError('Invalid start_date param: expected YYYY-MM-DD');
+  if (endDate === undefined) return hubError('Missing end_date param');
+  if (!isDay(endDate)) return hubError('Invalid end_date param: expected YYYY-MM-DD');
+  const reason = single(query, 'reason');
+  if (reason === undefined) return hubError('Missing reason param');
+  const category = REASON_CATEGORIES[reason];
+  if (!category) return hubError('Invalid reason param');
+  const documents = single(query, 'documents_number') ?? '1';
+  const documentsNumber = /^\d{1,3}$/.test(documents) ? Number(documents) : NaN;
+  if (!(documentsNumber >= 1 && documentsNumber <= MAX_DOCUMENTS)) return hubError(`Invalid documents_number param: expected an integer from 1 to ${MAX_DOCUMENTS}`);
+  if (startDate > endDate) return hubError('start_date is after end_date');
+  const days = DateTime.fromISO(endDate, { zone: 'utc' }).diff(DateTime.fromISO(startDate, { zone: 'utc' }), 'days').days + 1;
+  if (days > MAX_SEARCH_DAYS) return hubError(`The period from start_date to end_date is longer than ${MAX_SEARCH_DAYS} days`);
+  return { meetingPointIds, startDate, endDate, category, documentsNumber };
+}
+
+export interface TimeSlot {
+  datetime: string;
+  callback_url: string;
+}
+
+/** `2027-01-05T09:00:00+01:00`: seconds, no fraction, the explicit offset. */
+function hubDatetime(iso: string): string {
+  return DateTime.fromISO(iso, { setZone: true }).toISO({ suppressMilliseconds: true })!;
+}
+
+/** Sorted by time, one slot per time: the first motif's wins (pure). */
+export function sortedSlots(slots: (TimeSlot & { at: number })[]): TimeSlot[] {
+  const byTime = new Map<number, TimeSlot>();
+  for (const slot of [...slots].sort((a, b) => a.at - b.at)) {
+    if (!byTime.has(slot.at)) byTime.set(slot.at, { datetime: slot.datetime, callback_url: slot.callback_url });
+  }
+  return [...byTime.values()];
+}
+
+/** This territory's slots for the asked points it publishes: one créneaux search per motif over its points. */
+async function territorySlots(ctx: PluginContext<AntsConfig>, search: SlotQuery): Promise<Record<string, TimeSlot[]>> {
+  const points = await publishedPoints(ctx, search.meetingPointIds);
+  if (!points.size) return {};
+  const zone = await ctx.core.timeZone();
+  // The hub widens to whole months: days already gone have nothing to offer.
+  const today = DateTime.fromJSDate(ctx.now(), { zone }).toISODate()!;
+  const from = search.startDate < today ? today : search.startDate;
+  const found = new Map<string, (TimeSlot & { at: number })[]>([...points.keys()].map((id) => [id, []]));
+  if (from <= search.endDate) {
+    const motifs = new Map<string, { organisationId: string; duration: number; lieuIds: string[] }>();
+    for (const point of points.values()) {
+      for (const motif of point.motifs.filter((candidate) => candidate.category === search.category)) {
+        const entry = motifs.get(motif.id) ?? { organisationId: motif.organisation_id, duration: motif.default_duration_in_min, lieuIds: [] };
+        entry.lieuIds.push(point.lieu.id);
+        motifs.set(motif.id, entry);
+      }
+    }
+    for (const [motifId, motif] of motifs) {
+      const creneaux = await ctx.core.creneaux({
+        motifId, lieuIds: motif.lieuIds, from, to: search.endDate, durationInMin: motif.duration * search.documentsNumber, audience: 'public',
+      });
+      for (const creneau of creneaux) {
+        const callback = await ctx.core.links.publicCreneau({ organisationId: motif.organisationId, motifId, lieuId: creneau.lieu_id, startsAt: creneau.starts_at });
+        found.get(creneau.lieu_id)?.push({ datetime: hubDatetime(creneau.starts_at), callback_url: callback, at: Date.parse(creneau.starts_at) });
+      }
+    }
+  }
+  return Object.fromEntries([...found].map(([id, slots]) => [id, sortedSlots(slots)]));
+}
+
+export interface HubAppointment {
+  meeting_point: string;
+  datetime: string;
+  management_url: string;
+  cancel_url: string;
+}
+
+/** This territory's coming appointments for these numbers (upper-cased), by number. */
+async function territoryAppointments(ctx: PluginContext<AntsConfig>, numbers: string[]): Promise<Map<string, (HubAppointment & { at: number })[]>> {
+  const found = new Map<string, (HubAppointment & { at: number })[]>();
+  const rdvs = (await ctx.core.rdvsByUsagerField({ field: NUMBER_FIELD, values: numbers, endsAfter: ctx.now() })).filter((rdv) => !rdv.cancelled);
+  if (!rdvs.length) return found;
+  const [motifs, lieux] = await Promise.all([
+    ctx.core.motifs({ ids: [...new Set(rdvs.map((rdv) => rdv.motif_id))] }),
+    ctx.core.lieux({ ids: [...new Set(rdvs.flatMap((rdv) => (rdv.lieu_id ? [rdv.lieu_id] : [])))] }),
+  ]);
+  const antsMotifs = new Set(motifs.filter((motif) => isAntsCategory(motif.category)).map((motif) => motif.id));
+  const lieuNames = new Map(lieux.map((lieu) => [lieu.id, lieu.name]));
+  // The management link ANTS was given when we declared it, so that the hub sees one link per appointment.
+  const declared = await ctx.db.query<{ rdv_id: string; application_id: string; management_url: string }>(
+    `SELECT rdv_id::text AS rdv_id, application_id, management_url FROM ants_appointments WHERE rdv_id = ANY($1::uuid[]) AND application_id = ANY($2::text[])`,
+    [rdvs.map((rdv) => rdv.id), numbers],
+  );
+  for (const rdv of rdvs) {
+    if (!antsMotifs.has(rdv.motif_id)) continue;
+    for (const usager of rdv.usagers) {
+      const number = numberOf(usager.custom_fields);
+      if (!number || !numbers.includes(number) || LEFT.includes(usager.participation_status)) continue;
+      const url = declared.find((row) => row.rdv_id === rdv.id && row.application_id === number)?.management_url
+        ?? await ctx.core.links.manageParticipation(usager.participation_id);
+      const list = found.get(number) ?? [];
+      list.push({
+        meeting_point: (rdv.lieu_id && lieuNames.get(rdv.lieu_id)) || '', datetime: hubDatetime(rdv.starts_at),
+        management_url: url, cancel_url: url, at: Date.parse(rdv.starts_at),
+      });
+      found.set(number, list);
+    }
+  }
+  return found;
+}
+
+export const hubRoutes: PartnerRoute<AntsConfig>[] = [
+  {
+    method: 'get', path: '/getManagedMeetingPoints',
+    summary: "ANTS hub: every published meeting point of the instance (lieux with a structured address and coordinates, of organisations where ANTS is on)",
+    async handle(request) {
+      const denied = refusal(request);
+      if (denied) return denied;
+      const perTerritory = await request.forEachTerritory(async (ctx) => [...(await publishedPoints(ctx)).values()].map((point) => point.meetingPoint));
+      return perTerritory.flat() satisfies MeetingPoint[];
+    },
+  },
+  {
+    method: 'get', path: '/availableTimeSlots',
+    summary: 'ANTS hub: free slots of meeting points (repeated meeting_point_ids, start_date, end_date, reason CNI|PASSPORT|CNI-PASSPORT, documents_number), keyed by meeting point',
+    async handle(request) {
+      const denied = refusal(request);
+      if (denied) return denied;
+      const search = parseSlotQuery(request.query);
+      if (search instanceof PartnerReply) return search;
+      const perTerritory = await request.forEachTerritory((ctx) => territorySlots(ctx, search));
+      return Object.assign({}, ...perTerritory) as Record<string, TimeSlot[]>;
+    },
+  },
+  {
+    method: 'get', path: '/searchApplicationIds',
+    summary: 'ANTS hub: the coming appointments we hold for each pré-demande number (repeated application_ids)',
+    async handle(request) {
+      const denied = refusal(request);
+      if (denied) return denied;
+      const asked = [...new Set(values(request.query.application_ids).filter((id) => id !== ''))];
+      if (!asked.length) return hubError('Missing application_ids param');
+      const numbers = [...new Set(asked.filter(isNumber).map((id) => id.toUpperCase()))];
+      const perTerritory = numbers.length ? await request.forEachTerritory((ctx) => territoryAppointments(ctx, numbers)) : [];
+      return Object.fromEntries(asked.map((id) => {
+        const appointments = perTerritory.flatMap((found) => found.get(id.toUpperCase()) ?? []).sort((a, b) => a.at - b.at);
+        return [id, appointments.map(({ at: _at, ...appointment }) => appointment)];
+      }));
+    },
+  },
+];
