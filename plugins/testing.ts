@@ -1,8 +1,8 @@
 /**
- * Runs a plugin's handlers, jobs and routes without the platform: a fake context with
- * captured logs and queued jobs, configuration and secrets in memory (the configuration
- * checked by the plugin's schema, as the platform would), and the real HTTP client.
- * plugins/README.md shows it in use.
+ * Runs a plugin's handlers, jobs, routes and partner routes without the platform: a fake
+ * context with captured logs and queued jobs, configuration, secrets, instance settings
+ * and the core's records in memory (the configuration checked by the plugin's schema, as
+ * the platform would), and the real HTTP client. plugins/README.md shows it in use.
  */
 import crypto from 'node:crypto';
 import { AppError } from '../platform/src/errors';
@@ -11,8 +11,10 @@ import { JobDeferred } from '../platform/src/jobs/queue';
 import { compileBody } from '../platform/src/plugins/body';
 import { pluginDocumentSchema } from '../platform/src/plugins/config';
 import { HttpClient } from '../platform/src/plugins/http-client';
-import type {
-  DomainEvent, PluginAgent, PluginContext, PluginDefinition, PluginJobOptions, PluginJobRun, PluginSettings,
+import { sameSecret } from '../platform/src/plugins/partner-routes';
+import {
+  CoreCreneau, CoreCreneauxSearch, CoreLieu, CoreMotif, CoreOrganisation, CoreRdv, DomainEvent, PartnerReply, PluginAgent,
+  PluginContext, PluginCore, PluginDefinition, PluginJobOptions, PluginJobRun, PluginSettings,
 } from '../platform/src/plugins/sdk';
 
 export interface LogEntry {
@@ -40,6 +42,30 @@ export interface HarnessOptions<Config> {
   allowPrivateTargets?: boolean;
   httpTimeoutMs?: number;
   now?: Date;
+  /** What `ctx.core` reads; organisations say whether the plugin is on from `enabled` and `organisations`. */
+  core?: Partial<CoreRecords>;
+  /** `ctx.instance` and partner requests' `instance`. */
+  instance?: Record<string, string | undefined>;
+  /** Base of `ctx.core.links`; `https://rdv.test` by default. */
+  publicUrl?: string;
+}
+
+/** The core's records a test gives the harness. */
+export interface CoreRecords {
+  timeZone: string;
+  organisations: Omit<CoreOrganisation, 'plugin_enabled'>[];
+  lieux: CoreLieu[];
+  motifs: CoreMotif[];
+  rdvs: CoreRdv[];
+  /** What créneaux searches find: those of the motif, lieux and days asked (`durationInMin` is only recorded). */
+  creneaux: CoreCreneau[];
+}
+
+/** A partner route's answer as the platform sends it (an AppError thrown is not caught: expect the rejection). */
+export interface PartnerAnswer {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
 }
 
 export interface AgentOptions {
@@ -68,6 +94,8 @@ export class PluginTestHarness<Config> {
   readonly logs: LogEntry[] = [];
   readonly jobs: QueuedJob[] = [];
   readonly secrets: Map<string, string>;
+  /** The créneaux searches the plugin made, in order. */
+  readonly creneauxSearches: CoreCreneauxSearch[] = [];
   readonly ctx: PluginContext<Config>;
   private readonly settings: PluginSettings<Config>;
 
@@ -119,6 +147,32 @@ export class PluginTestHarness<Config> {
     });
   }
 
+  /** Calls a partner route (its declared path, `params` for its `:names`), as the partner would, in the harness's territory. */
+  async callPartnerRoute(
+    method: string, path: string,
+    request: { headers?: Record<string, string>; query?: Record<string, string | string[]>; params?: Record<string, string>; body?: unknown } = {},
+  ): Promise<PartnerAnswer> {
+    const route = this.plugin.partnerRoutes?.find((candidate) => candidate.method === method && candidate.path === path);
+    if (!route) throw new Error(`${this.plugin.name} has no partner route ${method.toUpperCase()} ${path}`);
+    const onHere = this.settings.enabled || Object.values(this.options.organisations ?? {}).some((settings) => settings.enabled);
+    const ctx = this.context(null);
+    const answer = await route.handle({
+      headers: Object.fromEntries(Object.entries(request.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])),
+      query: request.query ?? {},
+      params: request.params ?? {},
+      body: request.body,
+      instance: this.options.instance ?? {},
+      forEachTerritory: async (work) => (onHere ? [await work(ctx)] : []),
+      async inTerritory(territoryId, work) {
+        if (territoryId !== ctx.territoryId) throw AppError.notFound('Territory');
+        return work(ctx);
+      },
+      sameSecret,
+    });
+    if (answer instanceof PartnerReply) return { status: answer.status, body: answer.body, headers: answer.headers };
+    return { status: answer === undefined ? 204 : 200, body: answer, headers: {} };
+  }
+
   private settingsFor(organisationId: string | null): PluginSettings<Config> {
     return (organisationId && this.options.organisations?.[organisationId]) || this.settings;
   }
@@ -147,6 +201,45 @@ export class PluginTestHarness<Config> {
         transaction: (work) => work(),
       },
       now: () => this.options.now ?? new Date(),
+      core: this.core(),
+      instance: this.options.instance ?? {},
+    };
+  }
+
+  /** `ctx.core` over the test's records, filtered as the platform filters. */
+  private core(): PluginCore {
+    const records: CoreRecords = { timeZone: 'Europe/Paris', organisations: [], lieux: [], motifs: [], rdvs: [], creneaux: [], ...this.options.core };
+    const publicUrl = this.options.publicUrl ?? 'https://rdv.test';
+    const within = <T>(ids: readonly T[] | undefined, value: T) => !ids || ids.includes(value);
+    const found = <T>(value: T | undefined, what: string): T => {
+      if (value === undefined) throw AppError.notFound(what);
+      return value;
+    };
+    return {
+      timeZone: async () => records.timeZone,
+      organisations: async () => records.organisations.map((organisation) => ({ ...organisation, plugin_enabled: this.settingsFor(organisation.id).enabled })),
+      lieux: async (filter = {}) => records.lieux.filter((lieu) => within(filter.organisationIds, lieu.organisation_id) && within(filter.ids, lieu.id)),
+      motifs: async (filter = {}) => records.motifs.filter((motif) => within(filter.organisationIds, motif.organisation_id) && within(filter.ids, motif.id)
+        && within(filter.categories, motif.category ?? '')),
+      rdv: async (id) => records.rdvs.find((rdv) => rdv.id === id) ?? null,
+      rdvsByUsagerField: async ({ field, values, endsAfter }) => records.rdvs.filter((rdv) => Date.parse(rdv.ends_at) > endsAfter.getTime()
+        && rdv.usagers.some((usager) => values.includes(String(usager.custom_fields[field])))),
+      creneaux: async (search) => {
+        this.creneauxSearches.push(search);
+        return records.creneaux.filter((creneau) => creneau.motif_id === search.motifId && within(search.lieuIds, creneau.lieu_id)
+          && creneau.starts_at.slice(0, 10) >= search.from && creneau.starts_at.slice(0, 10) <= search.to);
+      },
+      links: {
+        async publicCreneau({ organisationId, motifId, lieuId, startsAt }) {
+          const { slug } = found(records.organisations.find((organisation) => organisation.id === organisationId), 'Organisation');
+          return `${publicUrl}/public/organisations/${slug}/motifs/${motifId}?lieu_id=${encodeURIComponent(lieuId)}&starts_at=${encodeURIComponent(startsAt)}`;
+        },
+        async manageParticipation(participationId) {
+          found(records.rdvs.find((rdv) => rdv.usagers.some((usager) => usager.participation_id === participationId)), 'Participation');
+          return `${publicUrl}/public/rdvs/token-of-${participationId}`;
+        },
+        adminRdv: (rdvId) => `${publicUrl}/admin/rdvs/${rdvId}`,
+      },
     };
   }
 }

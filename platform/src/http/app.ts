@@ -50,7 +50,8 @@ export function createApp(platform: Platform, routes: RouteDefinition[] = API_RO
 async function handle(platform: Platform, definition: RouteDefinition, ctx: Context): Promise<void> {
   const request = {
     params: { ...(ctx as Context & { params: Record<string, string> }).params },
-    query: readQuery(ctx),
+    // Such a route reads koa's query, whose repeated parameters are arrays.
+    query: definition.repeatedQuery ? {} : readQuery(ctx),
     body: await readBody(platform, definition, ctx),
     platform,
     koa: ctx,
@@ -71,6 +72,7 @@ async function handle(platform: Platform, definition: RouteDefinition, ctx: Cont
     }
   }
   if (result instanceof Reply) {
+    ctx.set(result.headers);
     ctx.status = result.status;
     ctx.body = result.body;
   } else if (result === undefined) {

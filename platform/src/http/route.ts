@@ -41,6 +41,8 @@ export interface RouteDefinition<A extends Access = Access> {
   response?: string;
   /** Success status; a handler returning undefined answers 204. */
   status?: number;
+  /** Repeated query parameters are not refused: the handler reads `koa.query`, where they are arrays (partners' contracts, `ids=A&ids=B`). */
+  repeatedQuery?: boolean;
   handle(request: ApiRequest<A>): Promise<unknown>;
 }
 
@@ -52,6 +54,7 @@ export class Reply {
   constructor(
     readonly status: number,
     readonly body: unknown,
+    readonly headers: Record<string, string> = {},
   ) {}
 }
 

@@ -7,6 +7,7 @@ import { recordJobFailure } from '../events/failures';
 import { Job, JobDeferred, JobQueue, withTimeout } from '../jobs/queue';
 import { errorMessage, LogSink } from '../logging';
 import type { Platform } from '../platform';
+import { createPluginCore } from './core-reads';
 import { effectiveSettings, pluginConfigKey, PluginDocument, pluginSchemaSource } from './config';
 import { HttpClient } from './http-client';
 import { checkPlugins } from './manifest';
@@ -30,11 +31,21 @@ function pluginJobName(plugin: string, job: string): string {
   return `plugin:${plugin}:${job}`;
 }
 
-/** The plugin's settings for an organisation (or the territory), in the current tenant transaction. */
-export async function readPluginSettings(platform: Platform, plugin: AnyPlugin, organisationId: string | null): Promise<PluginSettings<any>> {
+/** The plugin's settings document in force (its schema's default before any is saved), in the current tenant transaction. */
+export async function readPluginDocument(platform: Platform, plugin: AnyPlugin): Promise<PluginDocument> {
   const store = new ConfigStore(platform.schemas, pluginSchemaSource([plugin]));
   const { document } = await store.current(pluginConfigKey(plugin.name));
-  return effectiveSettings(document as unknown as PluginDocument, organisationId);
+  return document as unknown as PluginDocument;
+}
+
+/** The plugin's settings for an organisation (or the territory), in the current tenant transaction. */
+export async function readPluginSettings(platform: Platform, plugin: AnyPlugin, organisationId: string | null): Promise<PluginSettings<any>> {
+  return effectiveSettings(await readPluginDocument(platform, plugin), organisationId);
+}
+
+/** The instance settings the plugin declares, by their names, from the platform's environment (empty counts as unset). */
+export function instanceSettingsOf(platform: Platform, plugin: AnyPlugin): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(plugin.instanceSettings ?? {}).map(([name, { env }]) => [name, platform.config.env[env] || undefined]));
 }
 
 export interface ContextScope {
@@ -82,6 +93,8 @@ export function createPluginContext(platform: Platform, plugin: AnyPlugin, scope
     queue: { add: (job, payload, options) => addPluginJob(platform, plugin, { territory_id: territoryId, organisation_id: organisationId, payload }, job, options) },
     db: { query, transaction: inTerritory },
     now: () => platform.clock.now(),
+    core: createPluginCore(platform, territoryId, () => readPluginDocument(platform, plugin)),
+    instance: instanceSettingsOf(platform, plugin),
   };
 }
 

@@ -10,6 +10,7 @@ import { requireTerritorialAdmin } from '../territories/policy';
 import { compileBody } from './body';
 import { createPluginContext, pluginConsumerName, readPluginSettings } from './host';
 import { manifestOf } from './manifest';
+import { partnerApiRoutes } from './partner-routes';
 import { INSTALLED_PLUGINS, InstalledPlugin } from './registry';
 import type { PluginAgent, PluginDefinition, PluginRoute } from './sdk';
 
@@ -97,4 +98,8 @@ const adminRoutes = [
   }),
 ];
 
-export const pluginRoutes: RouteDefinition[] = [...(adminRoutes as RouteDefinition[]), ...pluginApiRoutes(INSTALLED_PLUGINS)];
+export const pluginRoutes: RouteDefinition[] = [
+  ...(adminRoutes as RouteDefinition[]),
+  ...pluginApiRoutes(INSTALLED_PLUGINS),
+  ...partnerApiRoutes(INSTALLED_PLUGINS.map(({ plugin }) => plugin)),
+];

@@ -1,0 +1,30 @@
+import { tx } from '../db/database';
+
+/** A lieu as plugins read it (PluginCore): its one-line address and its structured one with coordinates. */
+export interface LieuRead {
+  id: string;
+  organisation_id: string;
+  name: string;
+  address: string;
+  street: string | null;
+  postcode: string | null;
+  city: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  phone_number: string | null;
+  availability: 'enabled' | 'disabled' | 'single_use';
+}
+
+/** The territory's lieux not deleted, by name, optionally only of some organisations or ids. */
+export async function listLieux(filter: { organisationIds?: readonly string[]; ids?: readonly string[] } = {}): Promise<LieuRead[]> {
+  return tx().query(
+    `SELECT id, organisation_id, name, address, street, postcode, city,
+            latitude, longitude, phone_number, availability
+       FROM lieux
+      WHERE deleted_at IS NULL
+        AND ($1::uuid[] IS NULL OR organisation_id = ANY($1::uuid[]))
+        AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
+      ORDER BY name, id`,
+    [filter.organisationIds ?? null, filter.ids ?? null],
+  );
+}
