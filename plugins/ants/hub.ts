@@ -96,7 +96,7 @@ export function sortedSlots(slots: (TimeSlot & { at: number })[]): TimeSlot[] {
   return [...byTime.values()];
 }
 
-/** This territory's slots for the asked points it publishes: one créneaux search per motif over its points. */
+/** This territory's slots for the asked points it publishes: a créneaux search per motif over its points, all at once. */
 async function territorySlots(ctx: PluginContext<AntsConfig>, search: SlotQuery): Promise<Record<string, TimeSlot[]>> {
   const points = await publishedPoints(ctx, search.meetingPointIds);
   if (!points.size) return {};
@@ -114,10 +114,15 @@ async function territorySlots(ctx: PluginContext<AntsConfig>, search: SlotQuery)
         motifs.set(motif.id, entry);
       }
     }
-    for (const [motifId, motif] of motifs) {
-      const creneaux = await ctx.core.creneaux({
+    // Started together, the searches run as one search of the engine.
+    const searches = await Promise.all([...motifs].map(async ([motifId, motif]) => ({
+      motifId,
+      motif,
+      creneaux: await ctx.core.creneaux({
         motifId, lieuIds: motif.lieuIds, from, to: search.endDate, durationInMin: motif.duration * search.documentsNumber, audience: 'public',
-      });
+      }),
+    })));
+    for (const { motifId, motif, creneaux } of searches) {
       for (const creneau of creneaux) {
         const callback = await ctx.core.links.publicCreneau({ organisationId: motif.organisationId, motifId, lieuId: creneau.lieu_id, startsAt: creneau.starts_at });
         found.get(creneau.lieu_id)?.push({ datetime: hubDatetime(creneau.starts_at), callback_url: callback, at: Date.parse(creneau.starts_at) });

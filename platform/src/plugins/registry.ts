@@ -1,3 +1,4 @@
+import ants from '../../../plugins/ants';
 import exampleAuditLog from '../../../plugins/example-audit-log';
 import webhooks from '../../../plugins/webhooks';
 import { pluginSchemaSource } from './config';
@@ -14,6 +15,7 @@ export interface InstalledPlugin {
 export const INSTALLED_PLUGINS: readonly InstalledPlugin[] = [
   { plugin: webhooks, mountAtApiRoot: true },
   { plugin: exampleAuditLog },
+  { plugin: ants },
 ];
 
 export const PLUGINS = INSTALLED_PLUGINS.map(({ plugin }) => plugin);
