@@ -4,6 +4,7 @@ import type { Database } from './db/database';
 import type { SchemaRegistry } from './http/schemas';
 import type { JobQueue } from './jobs/queue';
 import type { MailTransport } from './notifications/mailer';
+import type { PluginDefinition } from './plugins/sdk';
 
 /** What every part of the platform is given: no globals, so tests build their own. */
 export interface Platform {
@@ -15,4 +16,6 @@ export interface Platform {
   queue?: JobQueue;
   /** The one mail transport (SMTP, or the dev mailbox without SMTP_URL); see notifications/mail.ts. */
   mail?: MailTransport;
+  /** The installed plugins (plugins/registry.ts) unless given: tests run the host with their own. */
+  plugins?: readonly PluginDefinition<any>[];
 }

@@ -2,8 +2,9 @@
  * Agents booking and changing rdvs (the agent API): who may book in which
  * agenda, what a booking needs (a lieu on site, the usager's phone for a phone
  * motif...), and what needs an explicit `force` (outside a plage, over an
- * absence, a closure or another rdv).
+ * absence, a closure or another rdv, or what a plugin's check warns of).
  */
+import { isDeepStrictEqual } from 'node:util';
 import { AgentActor, seesWholeOrganisation } from '../agents/actor';
 import { territoryTimeZone } from '../agenda/definitions';
 import { AgentRow, canSeeAgent, loadAgents } from '../agents/agents';
@@ -15,9 +16,12 @@ import { validateRdvFields } from '../forms/rdv-fiche';
 import { Motif } from '../motifs/motif.entity';
 import { requireMember } from '../organisations/policy';
 import type { Platform } from '../platform';
+import { BookingToCheck, pluginBookingWarnings } from '../plugins/checks';
+import type { BookingChange } from '../plugins/sdk';
 import { User } from '../usagers/user.entity';
 import { addUserToOrganisation } from '../usagers/users';
 import { agentBookingWarnings, BookingWarning } from './availability';
+import { usagersCustomFields } from './lookups';
 import { CreatedBy, Participation, Rdv, RdvStatus } from './rdv.entity';
 import {
   Acting,
@@ -120,25 +124,33 @@ export async function checkUsers(motif: Motif, userIds: string[], pathOf = (inde
   return users;
 }
 
-function refuseWithoutForce(warnings: BookingWarning[], agentIds: string[]): never {
-  throw AppError.conflict(
-    'The rdv needs your explicit confirmation (force: true)',
-    warnings.map((warning) => ({ path: `agent_ids.${agentIds.indexOf(warning.agent_id)}`, message: warning.message })),
-  );
+/**
+ * The agendas' warnings of a booking over [start, end), and the agents whose time
+ * really overlaps another rdv: they are the ones booked as overbooked.
+ */
+async function agendaWarnings(query: Parameters<typeof agentBookingWarnings>[0]): Promise<{ warnings: BookingWarning[]; overbooked: Set<string> }> {
+  const warnings = await agentBookingWarnings(query);
+  return { warnings, overbooked: new Set(warnings.filter((warning) => warning.code === 'overlapping_rdv').map((warning) => warning.agent_id)) };
 }
 
-/**
- * The warnings of a booking over [start, end): refused with 409 listing them
- * unless `force`. Answers the agents whose time really overlaps another rdv:
- * they are the ones booked as overbooked.
- */
-async function weighWarnings(
-  query: Parameters<typeof agentBookingWarnings>[0],
-  force: boolean,
-): Promise<{ warnings: BookingWarning[]; overbooked: Set<string> }> {
-  const warnings = await agentBookingWarnings(query);
-  if (warnings.length > 0 && !force) refuseWithoutForce(warnings, query.agentIds);
-  return { warnings, overbooked: new Set(warnings.filter((warning) => warning.code === 'overlapping_rdv').map((warning) => warning.agent_id)) };
+/** Refuses with 409, listing the agendas' and the plugins' warnings together, unless `force`. */
+function requireConfirmation(warnings: BookingWarning[], agentIds: string[], pluginWarnings: FieldError[], force: boolean): void {
+  if (force || (warnings.length === 0 && pluginWarnings.length === 0)) return;
+  throw AppError.conflict('The rdv needs your explicit confirmation (force: true)', [
+    ...warnings.map((warning) => ({ path: `agent_ids.${agentIds.indexOf(warning.agent_id)}`, message: warning.message })),
+    ...pluginWarnings,
+  ]);
+}
+
+/** The plugins' checks of an agent's booking (none without a change they look at); their warnings, to confirm. */
+async function agentPluginWarnings(
+  platform: Platform, changes: BookingChange[], booking: Omit<BookingToCheck, 'changes' | 'channel' | 'usagers'> & { userIds: string[] },
+): Promise<FieldError[]> {
+  if (changes.length === 0) return [];
+  const { userIds, ...rest } = booking;
+  const fiches = await usagersCustomFields(userIds);
+  const usagers = userIds.map((id, index) => ({ id, custom_fields: fiches.get(id) ?? {}, path: `user_ids.${index}` }));
+  return pluginBookingWarnings(platform, { ...rest, changes, channel: 'agent', usagers });
 }
 
 function collectifFields(motif: Motif, body: RdvBody, userCount: number): Pick<Rdv, 'name' | 'max_participants_count'> {
@@ -197,15 +209,20 @@ export async function bookByAgent(context: AgentContext, organisationId: string,
   checkRdvStatus(status, motif.collectif);
   if (isCancelled(status)) throw AppError.invalidField('status', 'cannot be a cancellation for a new rdv');
   const collectif = collectifFields(motif, body, userIds.length);
-  const form = await validateRdvFields(platform, { context: body.context, custom_fields: body.custom_fields });
+  const { form, fiche } = await validateRdvFields(platform, { context: body.context, custom_fields: body.custom_fields });
+  const customFields = mergeCustomFields({}, fiche.custom_fields);
 
   const startsAt = parseInstant(body.starts_at, 'starts_at');
   const endsAt = new Date(startsAt.getTime() + (body.duration_in_min ?? motif.default_duration_in_min) * 60_000);
   const zone = await territoryTimeZone();
-  const { warnings, overbooked } = await weighWarnings(
+  const { warnings, overbooked } = await agendaWarnings(
     { organisationId, motif, lieuId, agentIds: body.agent_ids, start: startsAt, end: endsAt, excludeRdvId: null, platform, timeZone: zone },
-    body.force ?? false,
   );
+  // Last before writing, as the dearest: the request's transaction stays open while plugins answer, each within its bounded time.
+  const pluginWarnings = await agentPluginWarnings(platform, ['created'], {
+    organisationId, rdvId: null, motif, lieuId, startsAt, endsAt, userIds, customFields, timeZone: zone,
+  });
+  requireConfirmation(warnings, body.agent_ids, pluginWarnings, body.force ?? false);
 
   const at = platform.clock.now();
   const rdv = await tx().save(tx().create(Rdv, {
@@ -219,7 +236,7 @@ export async function bookByAgent(context: AgentContext, organisationId: string,
     collectif: motif.collectif,
     ...collectif,
     context: body.context ?? null,
-    custom_fields: mergeCustomFields({}, body.custom_fields),
+    custom_fields: customFields,
     created_by: 'agent',
     created_by_agent_id: actor.agentId,
     sequence: 0,
@@ -287,10 +304,11 @@ export async function changeByAgent(context: AgentContext, id: string, body: Rdv
     const usersAfter = body.user_ids?.length ?? activeParticipations(record).length;
     Object.assign(rdv, collectifFields(motif, merged, usersAfter));
   }
+  const ficheBefore = { context: rdv.context, custom_fields: rdv.custom_fields };
   if (body.context !== undefined || body.custom_fields !== undefined) {
-    await validateRdvFields(platform, { context: body.context, custom_fields: body.custom_fields }, { partial: true });
-    if (body.context !== undefined) rdv.context = body.context;
-    rdv.custom_fields = mergeCustomFields(rdv.custom_fields, body.custom_fields);
+    const { fiche } = await validateRdvFields(platform, { context: body.context, custom_fields: body.custom_fields }, { partial: true });
+    if (fiche.context !== undefined) rdv.context = fiche.context;
+    rdv.custom_fields = mergeCustomFields(rdv.custom_fields, fiche.custom_fields);
   }
 
   const startsAt = body.starts_at ? parseInstant(body.starts_at, 'starts_at') : rdv.starts_at;
@@ -308,11 +326,22 @@ export async function changeByAgent(context: AgentContext, id: string, body: Rdv
   let overbooked = new Set<string>();
   let warnings: BookingWarning[] = [];
   if (takesTimeAgain && (moved || agentsChanged || lieuChanged || body.force)) {
-    ({ warnings, overbooked } = await weighWarnings(
+    ({ warnings, overbooked } = await agendaWarnings(
       { organisationId, motif, lieuId, agentIds, start: startsAt, end: endsAt, excludeRdvId: rdv.id, platform, timeZone: zone },
-      body.force ?? false,
     ));
   }
+  const activeUserIds = activeParticipations(record).map((participation) => participation.user_id);
+  const userIds = body.user_ids ?? activeUserIds;
+  const changes: BookingChange[] = isCancelled(status) ? [] : [
+    ...(moved || lieuChanged || agentsChanged ? ['moved' as const] : []),
+    ...(!isDeepStrictEqual([...userIds].sort(), [...activeUserIds].sort()) ? ['usagers' as const] : []),
+    ...(!isDeepStrictEqual(ficheBefore, { context: rdv.context, custom_fields: rdv.custom_fields }) ? ['fields' as const] : []),
+  ];
+  // Last before writing, as the dearest: the request's transaction stays open while plugins answer, each within its bounded time.
+  const pluginWarnings = await agentPluginWarnings(platform, changes, {
+    organisationId, rdvId: rdv.id, motif, lieuId, startsAt, endsAt, userIds, customFields: rdv.custom_fields, timeZone: zone,
+  });
+  requireConfirmation(warnings, agentIds, pluginWarnings, body.force ?? false);
 
   const at = platform.clock.now();
   if (status !== from) rdv.cancelled_at = isCancelled(status) ? at : null;

@@ -24,6 +24,7 @@ import { isUuid } from '../http/ids';
 import { ApiRequest, Reply } from '../http/route';
 import { Motif } from '../motifs/motif.entity';
 import type { Platform } from '../platform';
+import { checkBooking } from '../plugins/checks';
 import { checkLieu, publicMotif } from '../scheduling/search';
 import { contactProblem, insertParticipations } from './agent-booking';
 import { AttemptCounter, wrongGuess } from './attempts';
@@ -47,6 +48,8 @@ export interface OnlineBooking {
   starts_at: string;
   user: FicheValues;
   prescripteur?: PrescripteurIdentity;
+  /** Confirms the warnings of plugins' checks (409 until then). */
+  accept_warnings?: boolean;
 }
 
 /** The usager signed in to a verified account, if any. */
@@ -89,7 +92,8 @@ async function motifHome(platform: Platform, motifId: string): Promise<{ territo
 
 /**
  * Checks the booker's data: the usager's fiche against the territory's public
- * form, what the motif's modality needs, and an email to confirm with.
+ * form, what the motif's modality needs, and an email to confirm with. Answers
+ * the fiche as it will be stored (plugin fields normalized).
  */
 async function checkBooker(platform: Platform, motif: Motif, body: OnlineBooking, account: SignedInUsager | null) {
   const form = await loadForm(platform, 'user');
@@ -100,7 +104,7 @@ async function checkBooker(platform: Platform, motif: Motif, body: OnlineBooking
     errors.push({ path: 'user.email', message: 'is required: the booking is confirmed by a code sent to it' });
   }
   if (errors.length > 0) throw AppError.invalid('The booking cannot be made with these details', errors);
-  return form;
+  return { form, user: form.normalized(body.user) };
 }
 
 /**
@@ -117,7 +121,7 @@ export async function bookOnline(request: ApiRequest<'public'>, body: OnlineBook
     await publicMotif(home.organisationId, body.motif_id, body.prescripteur ? ['everyone', 'agents_and_prescripteurs'] : ['everyone']);
     const motif = await tx().findOneByOrFail(Motif, { id: body.motif_id });
     await checkLieu(home.organisationId, body.lieu_id, true);
-    const form = await checkBooker(platform, motif, body, account);
+    const { form, user: fiche } = await checkBooker(platform, motif, body, account);
     const startsAt = new Date(body.starts_at);
     const now = platform.clock.now();
     if (startsAt <= now) throw AppError.invalidField('starts_at', 'is in the past');
@@ -129,9 +133,15 @@ export async function bookOnline(request: ApiRequest<'public'>, body: OnlineBook
       throw AppError.invalidField('starts_at', 'is not a créneau of this motif at this lieu (off the grid, outside the plages or the booking delays)');
     }
     const zone = await territoryTimeZone();
+    // Last before writing, as the dearest: the request's transaction stays open while plugins answer, each within its bounded time.
+    await checkBooking(platform, {
+      changes: ['created'], channel: 'online', organisationId: home.organisationId, rdvId: slot.sessionId, motif, lieuId: body.lieu_id,
+      startsAt, endsAt: new Date(slot.creneau.endsAt), customFields: {}, timeZone: zone,
+      usagers: [{ id: null, custom_fields: (fiche.custom_fields as Record<string, unknown> | undefined) ?? {}, path: 'user.custom_fields' }],
+    }, body.accept_warnings ?? false);
 
     if (account && !body.prescripteur) {
-      const user = await usagerFor(platform, form, home.organisationId, { ...body.user, email: account.email });
+      const user = await usagerFor(platform, form, home.organisationId, { ...fiche, email: account.email });
       const acting: Acting = { type: 'user', agentId: null, userId: user.id };
       const participationId = slot.sessionId
         ? await joinSession(slot.sessionId, { userId: user.id, acting, createdBy: 'user' }, now, zone)
@@ -166,7 +176,7 @@ export async function bookOnline(request: ApiRequest<'public'>, body: OnlineBook
     const expiresAt = new Date(now.getTime() + HOLD_MS);
     await tx().save(tx().create(RdvHold, {
       id: holdId, territory_id: currentTerritoryId(), rdv_id: rdvId, seat: slot.sessionId !== null, booked_by: bookedBy,
-      user_data: body.user, prescripteur: body.prescripteur ?? null, confirmation_email: confirmationEmail,
+      user_data: fiche, prescripteur: body.prescripteur ?? null, confirmation_email: confirmationEmail,
       code_hash: codeHash(holdId, code), expires_at: expiresAt, confirmed_at: null, created_at: now,
     }));
     // The notifications send the code; webhooks never see this model.

@@ -42,7 +42,7 @@ export const publicBookingRoutes = [
     body: 'api/public.rdv.move.json',
     summary: 'The usager moves their rdv to another créneau of the motif, when the motif allows it, more than 2 days ahead, for an rdv not booked by an agent',
     async handle(request) {
-      return moveByUsager(request, request.params.token, request.body as { last_name_prefix: string; starts_at: string });
+      return moveByUsager(request, request.params.token, request.body as Parameters<typeof moveByUsager>[2]);
     },
   }),
   route({

@@ -1,15 +1,19 @@
 /**
  * The usager of an online or prescripteur booking: an existing fiche of the
  * territory when it is the same person (same email, or same names and phone),
- * else a new fiche. A matched fiche is left as the agents keep it.
+ * else a new fiche. A matched fiche is left as the agents keep it, but for the
+ * plugin fields given, which belong to this booking (a new pré-demande number).
  */
+import { isDeepStrictEqual } from 'node:util';
 import { tx } from '../db/database';
+import { mergeCustomFields } from '../forms/custom-fields';
 import type { EffectiveForm, FicheValues } from '../forms/effective-form';
 import { parseFrenchPhone } from '../forms/phone';
+import { changedFields } from '../history/record-versions';
 import type { Platform } from '../platform';
 import { normaliseForSearch, searchPatterns } from '../usagers/search';
 import { User } from '../usagers/user.entity';
-import { addUserToOrganisation, createUser } from '../usagers/users';
+import { addUserToOrganisation, createUser, profilesOf, saveChanges, storedValues } from '../usagers/users';
 
 /** A phone number as one comparable string (E.164 when it reads as a valid number). */
 function phoneKey(phone: string | null | undefined): string | null {
@@ -48,7 +52,20 @@ export async function usagerFor(platform: Platform, form: EffectiveForm, organis
   const existing = await findSameUsager(values);
   if (existing) {
     await addUserToOrganisation(existing.id, organisationId, platform.clock.now());
+    await takePluginValues(platform, form, existing, values);
     return existing;
   }
   return createUser({ actor: null, platform }, form, organisationId, values);
+}
+
+/** The plugin fields' values given online replace the fiche's (null ones clear nothing an agent kept). */
+async function takePluginValues(platform: Platform, form: EffectiveForm, user: User, values: FicheValues): Promise<void> {
+  const given = (values.custom_fields ?? {}) as Record<string, unknown>;
+  const taken = Object.fromEntries(form.pluginFields.map(({ field }) => [field.name, given[field.name]]).filter(([, value]) => value != null));
+  const merged = mergeCustomFields(user.custom_fields, taken);
+  if (isDeepStrictEqual(merged, user.custom_fields)) return;
+  const before = storedValues(user);
+  user.custom_fields = merged;
+  const organisationIds = (await profilesOf([user.id])).get(user.id)!;
+  await saveChanges(user, changedFields(before, storedValues(user)), 'updated', form, organisationIds, { actor: null, platform });
 }

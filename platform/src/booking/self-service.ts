@@ -8,6 +8,7 @@ import { territoryTimeZone } from '../agenda/definitions';
 import { tx } from '../db/database';
 import { AppError } from '../errors';
 import { ApiRequest } from '../http/route';
+import { checkBooking } from '../plugins/checks';
 import { spreadStatus } from './agent-booking';
 import { AttemptCounter } from './attempts';
 import { publicCreneauAt } from './availability';
@@ -95,9 +96,10 @@ export async function cancelByUsager(request: ApiRequest<'public'>, token: strin
 /**
  * POST /api/public/rdvs/{token}/move: to another créneau of the same motif at the
  * same lieu, checked by the slot engine with the rdv's own time freed; the agent
- * may change (the créneau's). Idempotency-Key honoured.
+ * may change (the créneau's). Plugins' checks see the move; `accept_warnings`
+ * confirms what they warn of. Idempotency-Key honoured.
  */
-export async function moveByUsager(request: ApiRequest<'public'>, token: string, body: { last_name_prefix: string; starts_at: string }) {
+export async function moveByUsager(request: ApiRequest<'public'>, token: string, body: { last_name_prefix: string; starts_at: string; accept_warnings?: boolean }) {
   return withLink(request, token, body.last_name_prefix, ({ view, zone, now, acting }) =>
     idempotent(request, `public:rdv_link:${view.participation.id}:move`, 200, async () => {
       const reason = moveRefusal(view, now);
@@ -113,6 +115,12 @@ export async function moveByUsager(request: ApiRequest<'public'>, token: string,
         if (slot.refusal === 'taken') throw slotTaken();
         throw AppError.invalidField('starts_at', 'is not a créneau of this motif at this lieu');
       }
+      // Last before the rdv is written, as the dearest: the transaction stays open while plugins answer, each within its bounded time.
+      await checkBooking(request.platform, {
+        changes: ['moved'], channel: 'online', organisationId: rdv.organisation_id, rdvId: rdv.id, motif: view.motif, lieuId: rdv.lieu_id,
+        startsAt, endsAt: new Date(slot.creneau.endsAt), customFields: rdv.custom_fields, timeZone: zone,
+        usagers: [{ id: view.user.id, custom_fields: view.user.custom_fields, path: 'user.custom_fields' }],
+      }, body.accept_warnings ?? false);
       Object.assign(rdv, { starts_at: startsAt, ends_at: new Date(slot.creneau.endsAt), sequence: rdv.sequence + 1, updated_at: now });
       await tx().save(Rdv, rdv);
       await writeAgentTime(rdv, [slot.creneau.agentId]);

@@ -15,7 +15,6 @@ function versionJson(version: ConfigVersion | ConfigHistoryEntry) {
   };
 }
 
-const store = (schemas: ConstructorParameters<typeof ConfigStore>[0]) => new ConfigStore(schemas);
 const BASE = '/api/v1/territories/current/config/:key';
 
 export const configurationRoutes = [
@@ -24,7 +23,7 @@ export const configurationRoutes = [
     summary: 'The configuration document in force, with its version',
     async handle({ actor, params, platform }) {
       requireTerritorialAdmin(actor);
-      return versionJson(await store(platform.schemas).current(params.key));
+      return versionJson(await ConfigStore.of(platform).current(params.key));
     },
   }),
   route({
@@ -33,14 +32,14 @@ export const configurationRoutes = [
     async handle({ actor, params, platform, body: document }) {
       requireTerritorialAdmin(actor);
       if (document === undefined) throw AppError.invalid('The configuration document is missing');
-      return versionJson(await store(platform.schemas).write(params.key, document, actor.agentId));
+      return versionJson(await ConfigStore.of(platform).write(params.key, document, actor.agentId));
     },
   }),
   route({
     method: 'get', path: `${BASE}/schema`, tag: 'configuration', access: 'agent',
     summary: 'The JSON Schema of a configuration document',
     async handle({ params, platform }) {
-      return store(platform.schemas).schema(params.key);
+      return ConfigStore.of(platform).schema(params.key);
     },
   }),
   route({
@@ -49,7 +48,7 @@ export const configurationRoutes = [
     async handle({ actor, params, platform, query }) {
       requireTerritorialAdmin(actor);
       const page = readPage(query);
-      const [rows, total] = await store(platform.schemas).versions(params.key, page);
+      const [rows, total] = await ConfigStore.of(platform).versions(params.key, page);
       return listBody(rows.map(versionJson), page, total);
     },
   }),
@@ -59,7 +58,7 @@ export const configurationRoutes = [
     async handle({ actor, params, platform }) {
       requireTerritorialAdmin(actor);
       if (!/^\d{1,9}$/.test(params.n)) throw new AppError('malformed', 'The version must be a number');
-      return versionJson(await store(platform.schemas).restore(params.key, Number(params.n), actor.agentId));
+      return versionJson(await ConfigStore.of(platform).restore(params.key, Number(params.n), actor.agentId));
     },
   }),
 ];

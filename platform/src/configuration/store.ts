@@ -1,7 +1,10 @@
 import { currentTerritoryId, tx } from '../db/database';
 import { AppError } from '../errors';
 import type { JsonSchema, SchemaRegistry } from '../http/schemas';
-import { installedPluginSchemas } from '../plugins/registry';
+import type { Platform } from '../platform';
+import { pluginSchemaSource } from '../plugins/config';
+import { installedPlugins, installedPluginSchemas, PLUGINS } from '../plugins/registry';
+import type { PluginDefinition } from '../plugins/sdk';
 import { documentChanges, DocumentChange } from './diff';
 import { DOCUMENT_RULES } from './rules';
 import { sealSecrets } from './secrets';
@@ -33,7 +36,15 @@ export class ConfigStore {
   constructor(
     private readonly schemas: SchemaRegistry,
     private readonly extraSchemas: SchemaSource = installedPluginSchemas,
+    /** Plugins whose fields' names the territory's own fields may not take. */
+    private readonly plugins: readonly PluginDefinition<any>[] = PLUGINS,
   ) {}
+
+  /** The store of a platform's plugins (`Platform.plugins`, else the registry's). */
+  static of(platform: Platform): ConfigStore {
+    const plugins = installedPlugins(platform);
+    return new ConfigStore(platform.schemas, pluginSchemaSource(plugins), plugins);
+  }
 
   schemaId(key: string): string {
     const id = `config/${key}.json`;
@@ -70,7 +81,7 @@ export class ConfigStore {
   /** Validates (schema, then the key's rules) and stores a new version; the previous one stays in force when refused. */
   async write(key: string, document: unknown, authorAgentId: string | null): Promise<ConfigVersion> {
     const valid = this.schemas.validate<Record<string, unknown>>(this.schemaId(key), document);
-    const errors = DOCUMENT_RULES[key]?.(valid, this.schemas) ?? [];
+    const errors = DOCUMENT_RULES[key]?.(valid, this.schemas, this.plugins) ?? [];
     if (errors.length) throw AppError.invalid(`The ${key} document is invalid`, errors);
     const stored = sealSecrets(key, valid);
     const { version } = await this.current(key);

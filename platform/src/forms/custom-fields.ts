@@ -77,16 +77,17 @@ export function customFieldSchema(field: CustomField): JsonSchema {
 }
 
 /**
- * What the document's schema cannot say: names free and unique, options and
+ * What the document's schema cannot say: names free (neither reserved nor beginning
+ * with a reserved prefix, such as a plugin's) and unique, options and
  * bounds where they mean something, patterns valid and safe. Paths are the
  * document's (`fields.3.name`).
  */
-export function customFieldErrors(fields: CustomField[], reserved: Map<string, string>): FieldError[] {
+export function customFieldErrors(fields: CustomField[], reserved: Map<string, string>, reservedPrefixes = new Map<string, string>()): FieldError[] {
   const errors: FieldError[] = [];
   const seen = new Map<string, number>();
   fields.forEach((field, index) => {
     const at = `fields.${index}`;
-    const why = reserved.get(field.name);
+    const why = reserved.get(field.name) ?? [...reservedPrefixes].find(([prefix]) => field.name.startsWith(prefix))?.[1];
     if (why) errors.push({ path: `${at}.name`, message: `"${field.name}" is reserved: ${why}` });
     const first = seen.get(field.name);
     if (first !== undefined) errors.push({ path: `${at}.name`, message: `"${field.name}" is already the name of fields.${first}` });

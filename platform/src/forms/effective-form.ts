@@ -2,6 +2,7 @@ import type Ajv2020 from 'ajv/dist/2020';
 import type { ValidateFunction } from 'ajv/dist/2020';
 import { AppError, FieldError } from '../errors';
 import { JsonSchema, toFieldErrors } from '../http/schemas';
+import { DeclaredPluginField, normalizedValue, pluginFieldSchema } from '../plugins/fields';
 import { CustomField, customFieldSchema, FieldsDocument, PHONE_PATTERN } from './custom-fields';
 import type { FormKind } from './kinds';
 import { parseFrenchPhone } from './phone';
@@ -41,9 +42,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * The form of one fiche in one territory at one configuration version: the
- * standard fields minus the hidden ones, plus the custom fields. The same schema
- * is served to the UIs (GET /api/v1/forms/...) and validates the API's bodies.
- * Instances are immutable and cached per (territory, key, version).
+ * standard fields minus the hidden ones, plus the custom fields, then the fields
+ * of the plugins on in the territory (in `custom_fields` too, never required).
+ * The same schema is served to the UIs (GET /api/v1/forms/...) and validates the
+ * API's bodies. Instances are immutable and cached per (territory, versions).
  */
 export class EffectiveForm {
   private readonly hidden: Set<string>;
@@ -57,6 +59,7 @@ export class EffectiveForm {
     /** The kind's base schema, standalone (forms/inline-refs.ts). */
     private readonly base: JsonSchema,
     private readonly ajv: Ajv2020,
+    readonly pluginFields: DeclaredPluginField[] = [],
   ) {
     this.hidden = new Set(kind.hiddenStandardFields(document));
   }
@@ -74,6 +77,15 @@ export class EffectiveForm {
 
   customFieldsFor(audience: Audience = 'agent'): CustomField[] {
     return this.document.fields.filter((field) => audience === 'agent' || field.public);
+  }
+
+  pluginFieldsFor(audience: Audience = 'agent'): DeclaredPluginField[] {
+    return this.pluginFields.filter(({ field }) => audience === 'agent' || field.public);
+  }
+
+  /** Names of the values the audience may give in `custom_fields`: the territory's fields, then the plugins'. */
+  private customNames(audience: Audience): string[] {
+    return [...this.customFieldsFor(audience).map((field) => field.name), ...this.pluginFieldsFor(audience).map(({ field }) => field.name)];
   }
 
   /** The effective JSON Schema (2020-12); `partial` for PATCH bodies. */
@@ -95,18 +107,29 @@ export class EffectiveForm {
     });
     const custom = this.customFieldsFor(audience).map((field) =>
       control(`#/properties/custom_fields/properties/${field.name}`, field.label, field.type === 'text'));
-    return { type: 'VerticalLayout', elements: [...standard, ...custom] };
+    const plugins = this.pluginFieldsFor(audience).map(({ field }) => control(`#/properties/custom_fields/properties/${field.name}`, field.label, false));
+    return { type: 'VerticalLayout', elements: [...standard, ...custom, ...plugins] };
   }
 
   /**
    * Validates a body against the effective schema; throws AppError(invalid) with
    * every field error. In `custom_fields`, null clears a value (refused for a
-   * required field). Answers the body as given.
+   * required field). Answers the body with its plugin fields normalized, as stored.
    */
   validate<T extends FicheValues>(body: T, options: ValidateOptions = {}): T {
     const errors = this.errors(body, options);
     if (errors.length) throw AppError.invalid('The request body is invalid', errors);
-    return body;
+    return this.normalized(body);
+  }
+
+  /** A valid body with each plugin field's value through the plugin's `normalize` (upper-cased numbers...). */
+  normalized<T extends FicheValues>(body: T): T {
+    if (!isObject(body.custom_fields) || !this.pluginFields.length) return body;
+    const values = { ...body.custom_fields };
+    for (const { field } of this.pluginFields) {
+      if (field.name in values) values[field.name] = normalizedValue(field, values[field.name]);
+    }
+    return { ...body, custom_fields: values };
   }
 
   /** Field errors of a body (empty when it conforms). */
@@ -121,8 +144,8 @@ export class EffectiveForm {
         continue;
       }
       const field = this.customFieldsFor(audience).find((candidate) => candidate.name === name);
-      if (!field) errors.push({ path: `custom_fields.${name}`, message: 'is not a known field' });
-      else if (field.required) errors.push({ path: `custom_fields.${name}`, message: 'is required' });
+      if (!field && !this.customNames(audience).includes(name)) errors.push({ path: `custom_fields.${name}`, message: 'is not a known field' });
+      else if (field?.required) errors.push({ path: `custom_fields.${name}`, message: 'is required' });
     }
     // Required custom fields are reported one by one even when custom_fields is left out.
     const candidate = body.custom_fields === undefined && options.partial ? body : { ...body, custom_fields: given ? values : body.custom_fields ?? {} };
@@ -142,8 +165,8 @@ export class EffectiveForm {
     for (const name of this.standardFields(audience)) visible[name] = record[name] ?? null;
     const stored = isObject(record.custom_fields) ? record.custom_fields : {};
     const custom: Record<string, unknown> = {};
-    for (const field of this.customFieldsFor(audience)) {
-      if (stored[field.name] !== undefined) custom[field.name] = stored[field.name];
+    for (const name of this.customNames(audience)) {
+      if (stored[name] !== undefined) custom[name] = stored[name];
     }
     visible.custom_fields = custom;
     return visible;
@@ -189,7 +212,10 @@ export class EffectiveForm {
     properties.custom_fields = {
       ...baseProperties.custom_fields,
       type: 'object',
-      properties: Object.fromEntries(custom.map((field) => [field.name, customFieldSchema(field)])),
+      properties: Object.fromEntries([
+        ...custom.map((field): [string, JsonSchema] => [field.name, customFieldSchema(field)]),
+        ...this.pluginFieldsFor(audience).map((declared): [string, JsonSchema] => [declared.field.name, pluginFieldSchema(declared)]),
+      ]),
       ...(requiredCustom.length ? { required: requiredCustom } : {}),
       additionalProperties: false,
     };

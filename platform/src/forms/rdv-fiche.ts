@@ -12,14 +12,16 @@ export const RDV_FICHE_KEYS = ['context', 'custom_fields'] as const;
  * (not with `partial`) are refused with AppError(invalid) and paths such as
  * `custom_fields.orientation`. The body's other keys are left to the rdv schema.
  * `audience: 'public'` is the public booking's form: public custom fields only,
- * never the context. Call it inside the tenant transaction; store values with
+ * never the context. Answers the form and the fiche part with plugin fields
+ * normalized. Call it inside the tenant transaction; store values with
  * `mergeCustomFields` and answer rdvs through `form.visible(rdv)`, which hides
  * what the configuration hides without deleting it.
  */
-export async function validateRdvFields(platform: Platform, rdvBody: Record<string, unknown>, options: ValidateOptions = {}): Promise<EffectiveForm> {
+export async function validateRdvFields(
+  platform: Platform, rdvBody: Record<string, unknown>, options: ValidateOptions = {},
+): Promise<{ form: EffectiveForm; fiche: { context?: string | null; custom_fields?: Record<string, unknown> } }> {
   const form = await loadForm(platform, 'rdv');
-  const fiche: FicheValues = {};
-  for (const key of RDV_FICHE_KEYS) if (rdvBody[key] !== undefined) fiche[key] = rdvBody[key];
-  form.validate(fiche, options);
-  return form;
+  const given: FicheValues = {};
+  for (const key of RDV_FICHE_KEYS) if (rdvBody[key] !== undefined) given[key] = rdvBody[key];
+  return { form, fiche: form.validate(given, options) };
 }

@@ -11,6 +11,8 @@ import type { FieldError } from '../errors';
 export function createAjv(): Ajv2020 {
   const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
   addFormats(ajv);
+  // Annotations of plugin fields in territories' forms (plugins/fields.ts): known, so strict mode accepts them.
+  ajv.addVocabulary(['x-plugin', 'x-motif-categories']);
   return ajv;
 }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createAjv, SCHEMAS_DIR, toFieldErrors } from '../http/schemas';
 import { pluginDocumentSchema } from './config';
+import { checkPluginFields } from './fields';
 import type { PluginDefinition } from './sdk';
 
 /** The data part of a plugin's definition, as `schemas/plugins/manifest.json` describes it. */
@@ -23,7 +24,7 @@ export function manifestOf(plugin: PluginDefinition<any>) {
 /**
  * Refuses, at start-up, plugins whose manifest is wrong: a bad name or event pattern,
  * a configuration schema that does not compile, a default configuration its own schema
- * refuses while the plugin is on by default, two plugins with one name.
+ * refuses while the plugin is on by default, two plugins with one name, ill-named fields.
  */
 export function checkPlugins(plugins: readonly PluginDefinition<any>[]): void {
   const ajv = createAjv();
@@ -38,6 +39,7 @@ export function checkPlugins(plugins: readonly PluginDefinition<any>[]): void {
     if (names.has(plugin.name)) throw new Error(`${where}: another plugin has this name`);
     names.add(plugin.name);
     if (plugin.events?.length && !plugin.onEvent) throw new Error(`${where}: declares events but no onEvent`);
+    checkPluginFields(plugin);
     const documentSchema = pluginDocumentSchema(plugin);
     let validateDocument;
     try {

@@ -3,6 +3,7 @@ import exampleAuditLog from '../../../plugins/example-audit-log';
 import webhooks from '../../../plugins/webhooks';
 import { pluginSchemaSource } from './config';
 import { checkPlugins } from './manifest';
+import type { Platform } from '../platform';
 import type { PluginDefinition } from './sdk';
 
 export interface InstalledPlugin {
@@ -21,6 +22,11 @@ export const INSTALLED_PLUGINS: readonly InstalledPlugin[] = [
 export const PLUGINS = INSTALLED_PLUGINS.map(({ plugin }) => plugin);
 
 checkPlugins(PLUGINS);
+
+/** The plugins a platform runs: the registry's, or those a test gave it (`Platform.plugins`). */
+export function installedPlugins(platform: Pick<Platform, 'plugins'>): readonly PluginDefinition<any>[] {
+  return platform.plugins ?? PLUGINS;
+}
 
 /** ConfigStore's source for `plugins.<name>` schemas. */
 export const installedPluginSchemas = pluginSchemaSource(PLUGINS);

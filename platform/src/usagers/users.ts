@@ -97,14 +97,18 @@ export async function recordUserEvents(event: 'created' | 'updated' | 'destroyed
   }
 }
 
-/** Writes a changed fiche with its search text, its history and its events. */
-export async function saveChanges(user: User, changes: FieldChanges, event: string, form: EffectiveForm, organisationIds: string[], { actor, platform }: ActorContext) {
+/** Writes a changed fiche with its search text, its history and its events; without an actor, the usager changed it (online booking). */
+export async function saveChanges(
+  user: User, changes: FieldChanges, event: string, form: EffectiveForm, organisationIds: string[],
+  { actor, platform }: { actor: AgentActor | null; platform: Platform },
+) {
   const at = platform.clock.now();
+  const authorAgentId = actor?.agentId ?? null;
   user.updated_at = at;
   user.search_text = userSearchText(user);
   await tx().save(User, user);
-  await recordVersion('user', user.id, event, changes, { authorAgentId: actor.agentId, at });
-  await recordUserEvents('updated', user, form, organisationIds, actor.agentId);
+  await recordVersion('user', user.id, event, changes, { authorAgentId, at });
+  await recordUserEvents('updated', user, form, organisationIds, authorAgentId);
 }
 
 /**

@@ -121,7 +121,7 @@ describe('effective forms', () => {
 
     const [{ id: territoryId }] = await test.sql(`SELECT id FROM territories WHERE name LIKE 'Démo%'`);
     const validate = (body: Record<string, unknown>, options = {}) => test.db.tenant(territoryId, () => validateRdvFields(test.platform, body, options));
-    const form = await validate({ motif_id: 'not checked here', custom_fields: { orientation: 'CAF' } });
+    const { form } = await validate({ motif_id: 'not checked here', custom_fields: { orientation: 'CAF' } });
     expect(form.version).toBe(disabled.body.version);
     const refusal = await validate({ context: 'Vient pour son fils', custom_fields: { orientation: 'Pôle emploi' } }).catch((error) => error);
     expect(refusal).toBeInstanceOf(AppError);
