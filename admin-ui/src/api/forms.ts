@@ -11,3 +11,29 @@ export interface FicheForm {
 export function loadForm(kind: 'user' | 'rdv'): Promise<FicheForm> {
   return api.get<FicheForm>(`/api/v1/forms/${kind}`);
 }
+
+/**
+ * Whether a fiche's field applies to a rdv of a motif of this category: a plugin's field may
+ * be meant for some categories only (`x-motif-categories`, the ANTS pré-demande number for
+ * identity cards and passports). `undefined`: no motif in view, every field applies.
+ */
+export function appliesToMotif(property: JsonSchema, category: string | null | undefined): boolean {
+  const categories: unknown = property['x-motif-categories'];
+  return category === undefined || !Array.isArray(categories) || (category !== null && categories.includes(category));
+}
+
+/** A field of the usager fiche that a motif asks for in particular. */
+export interface MotifUserField {
+  name: string;
+  label: string;
+  schema: JsonSchema;
+}
+
+/** The usager fiche's custom fields meant for rdvs of this motif category only (none without a category). */
+export function motifUserFields(form: FicheForm, category: string | null | undefined): MotifUserField[] {
+  if (!category) return [];
+  const custom: Record<string, JsonSchema> = form.schema.properties?.custom_fields?.properties ?? {};
+  return Object.entries(custom)
+    .filter(([, property]) => Array.isArray(property['x-motif-categories']) && appliesToMotif(property, category))
+    .map(([name, property]) => ({ name, label: typeof property.title === 'string' ? property.title : name, schema: property }));
+}

@@ -15,6 +15,8 @@ export function describeError(error: unknown): string {
     case 413: return t('errors.tooLarge');
     case 422: return error.fieldErrors.length ? t('errors.invalidFields') : t('errors.invalid', { detail: serverMessage(error.problem.detail ?? '') });
     case 429: return t('errors.tooMany');
+    // A dependency did not answer in time (a partner's check before booking): the platform says which.
+    case 503: return error.problem.detail ? t('errors.unavailable', { detail: serverMessage(error.problem.detail) }) : t('errors.server');
     default: return t('errors.server');
   }
 }

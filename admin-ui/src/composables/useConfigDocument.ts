@@ -1,20 +1,22 @@
-import { ref } from 'vue';
+import { Ref, ref } from 'vue';
 import { api } from '../api/client';
+import type { JsonSchema } from '../api/schemas';
 import type { ConfigVersion } from '../api/types';
 import { describeError } from './errors';
 import { useSchemaForm } from './useSchemaForm';
 
 /**
  * A territory configuration document (`services`, `user_fields`, ...) edited as a form:
- * validated by its schema (`config/<key>.json`), saved as a new version.
+ * validated by its schema (`config/<key>.json`, or `schema` when served apart: a plugin's
+ * document), saved as a new version.
  */
-export function useConfigDocument<D extends Record<string, any>>(key: string, empty: () => D) {
+export function useConfigDocument<D extends Record<string, any>>(key: string, empty: () => D, schema?: Ref<JsonSchema | undefined>) {
   const path = `/api/v1/territories/current/config/${key}`;
   const current = ref<ConfigVersion<D>>();
   const saved = ref(false);
 
   const form = useSchemaForm<D>({
-    schema: `config/${key}.json`,
+    schema: schema ?? `config/${key}.json`,
     draft: `config.${key}`,
     empty,
     submit: async (body) => {

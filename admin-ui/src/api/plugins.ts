@@ -1,0 +1,20 @@
+import { api } from './client';
+import type { JsonSchema } from './schemas';
+
+/**
+ * The JSON Schema of a plugin's territory document (`plugins.<name>`: enabled, config,
+ * per-organisation overrides) with the plugin's configuration schema inlined: the server
+ * wraps it by a `$ref` to an `$id` of its own, which the forms' registry does not hold.
+ */
+export async function loadPluginDocumentSchema(name: string): Promise<JsonSchema> {
+  const { $defs = {}, ...document } = await api.get<JsonSchema>(`/api/v1/territories/current/config/plugins.${name}/schema`);
+  const { config: { $id: configId, ...config } = {}, ...otherDefs } = $defs as Record<string, JsonSchema>;
+  const inline = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(inline);
+    if (typeof node !== 'object' || node === null) return node;
+    const { $ref, ...siblings } = node as JsonSchema;
+    if ($ref !== undefined && $ref === configId) return { ...config, ...siblings };
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, inline(value)]));
+  };
+  return { ...(inline(document) as JsonSchema), ...(Object.keys(otherDefs).length ? { $defs: otherDefs } : {}) };
+}
