@@ -1,22 +1,47 @@
 import { generateToken, hashToken } from '../auth/secrets';
 import { currentTerritoryId, tx } from '../db/database';
 import { AppError } from '../errors';
+import { plainEmail } from '../notifications/code-emails';
+import { platformMail } from '../notifications/mail';
 import type { Platform } from '../platform';
 import { Invitation } from './agent.entity';
 
 export const INVITATION_TTL_MS = 48 * 3600 * 1000;
 
-/** Creates the invitation and answers its link, so the inviter can pass it on if the email does not arrive. */
-export async function createInvitation(platform: Platform, agentId: string, invitedBy: string | null): Promise<string> {
+export interface Invitee {
+  id: string;
+  email: string;
+}
+
+/**
+ * Invites an agent to choose their password. The link goes to the agent's own
+ * address and nowhere else: whoever invites may not be the agent (an admin who
+ * types the email of a colleague not signed up yet must not get their account).
+ * The agent's earlier invitations stop working, so only the newest link opens.
+ * Sent within the caller's transaction: an email that cannot be sent leaves no invitation.
+ */
+export async function sendInvitation(platform: Platform, invitee: Invitee, organisationName: string, invitedBy: string | null): Promise<void> {
   const token = generateToken();
+  await tx().query(`DELETE FROM invitations WHERE agent_id = $1 AND accepted_at IS NULL`, [invitee.id]);
   await tx().insert(Invitation, {
     territory_id: currentTerritoryId(),
-    agent_id: agentId,
+    agent_id: invitee.id,
     token_hash: hashToken(token),
     invited_by_agent_id: invitedBy,
     expires_at: new Date(platform.clock.now().getTime() + INVITATION_TTL_MS),
   });
-  return `${platform.config.publicUrl}/admin/invitations/${token}`;
+  await platformMail(platform).send(plainEmail(
+    platform,
+    invitee.email,
+    organisationName,
+    `Invitation à rejoindre ${organisationName}`,
+    [
+      `Vous êtes invité(e) à rejoindre l'espace des agents de ${organisationName}.`,
+      `Choisissez votre mot de passe avec le lien ci-dessous, valable ${INVITATION_TTL_MS / 3_600_000} heures.`,
+      "Si vous n'attendiez pas cette invitation, ignorez cet e-mail.",
+    ],
+    { label: 'Choisir mon mot de passe', url: `${platform.config.publicUrl}/admin/invitations/${token}` },
+  ));
 }
 
 /** Sets the password once: an expired invitation is gone, a used one is refused. */

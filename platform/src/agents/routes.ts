@@ -12,7 +12,7 @@ import { hashPassword } from '../auth/secrets';
 import { issueToken } from '../auth/sessions';
 import { AccessLevel, Agent, AgentRole, AgentService } from './agent.entity';
 import { AgentRow, agentJson, canSeeAgent, loadAgentJson, loadAgents, randomCalendarUid } from './agents';
-import { acceptInvitation, createInvitation } from './invitations';
+import { acceptInvitation, sendInvitation } from './invitations';
 
 interface InviteBody {
   email?: string;
@@ -90,7 +90,7 @@ export const agentRoutes = [
   route({
     method: 'post', path: '/api/v1/organisations/:org/agents', tag: 'agents', access: 'agent', status: 201,
     body: 'api/agent.invite.json',
-    summary: 'Invite an agent (email) or create an intervenant (name); answers the invitation link',
+    summary: 'Invite an agent (email: the link goes to that address) or create an intervenant (name)',
     async handle({ actor, params, body, platform }) {
       requireOrganisationAdmin(actor, params.org);
       const input = body as InviteBody;
@@ -105,7 +105,7 @@ export const agentRoutes = [
 
       // Only this territory's agents are visible here: one of them may join another organisation.
       const [existing] = input.email
-        ? await tx().query(`SELECT id, password_hash IS NOT NULL AS has_password FROM agents WHERE lower(email) = lower($1) AND deleted_at IS NULL`, [input.email])
+        ? await tx().query(`SELECT id, email, password_hash IS NOT NULL AS has_password FROM agents WHERE lower(email) = lower($1) AND deleted_at IS NULL`, [input.email])
         : [];
       let agentId: string | undefined = existing?.id;
       if (agentId) {
@@ -124,10 +124,15 @@ export const agentRoutes = [
       }
       await tx().insert(AgentRole, { territory_id: currentTerritoryId(), agent_id: agentId, organisation_id: params.org, access_level: input.access_level });
       // An agent who already chose a password joins the organisation as they are: no link to send.
-      const invitationUrl = input.email && !existing?.has_password ? await createInvitation(platform, agentId, actor.agentId) : null;
+      const invitationSent = Boolean(input.email && !existing?.has_password);
+      if (invitationSent) {
+        const [organisation] = await tx().query(`SELECT name FROM organisations WHERE id = $1`, [params.org]);
+        await sendInvitation(platform, { id: agentId, email: existing?.email ?? input.email! }, organisation.name, actor.agentId);
+      }
       const json = await loadAgentJson(agentId, platform.clock.now());
       await recordEvent('agent', 'created', json, { organisationId: params.org, actorAgentId: actor.agentId });
-      return { agent: json, invitation_url: invitationUrl };
+      // The inviter learns of this organisation's role only, not of the agent's others.
+      return { agent: { ...json, roles: json.roles.filter((role) => role.organisation_id === params.org) }, invitation_sent: invitationSent };
     },
   }),
   route({

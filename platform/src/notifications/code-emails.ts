@@ -17,7 +17,8 @@ function frenchTime(iso: string, zone: string): string {
   return DateTime.fromISO(iso, { zone }).setLocale('fr').toFormat("HH'h'mm");
 }
 
-function codeEmail(platform: Platform, to: string, sender: string, subject: string, paragraphs: string[], link: { label: string; url: string } | null): MailMessage {
+/** A short French email: greeting, paragraphs and at most one link, from the platform under the sender's name. */
+export function plainEmail(platform: Platform, to: string, sender: string, subject: string, paragraphs: string[], link: { label: string; url: string } | null): MailMessage {
   const text = ['Bonjour,', '', ...paragraphs.flatMap((paragraph) => [paragraph, '']), ...(link ? [`${link.label} : ${link.url}`, ''] : [])].join('\n');
   const html = [
     '<!DOCTYPE html>',
@@ -40,7 +41,7 @@ export interface HoldPayload {
 
 /** The code that confirms an online booking, and the link that fills it in. */
 export function holdCodeEmail(platform: Platform, hold: HoldPayload, organisationName: string, timezone: string): MailMessage {
-  return codeEmail(
+  return plainEmail(
     platform,
     hold.email,
     organisationName,
@@ -63,7 +64,7 @@ export interface AccountPayload {
 
 /** The code that verifies an usager's account. */
 export function accountCodeEmail(platform: Platform, account: AccountPayload, organisationName: string, timezone: string): MailMessage {
-  return codeEmail(
+  return plainEmail(
     platform,
     account.email,
     organisationName,

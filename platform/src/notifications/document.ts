@@ -11,7 +11,7 @@ import { currentTerritoryId } from '../db/database';
 import { AppError, type FieldError } from '../errors';
 import { DEFAULT_TEMPLATES } from './default-templates';
 import { secretBoxFor } from '../plugins/secrets';
-import { HttpSmsProvider, type HttpSmsProviderConfig } from './sms-providers';
+import { smsProviderBody, type HttpSmsProviderConfig } from './sms-providers';
 import {
   NOTIFICATION_CHANNELS,
   NOTIFICATION_EVENTS,
@@ -169,7 +169,7 @@ function checkDefaultSms(document: NotificationsDocument, settings: Notification
 /** A sealed token must open here (same instance key, same territory); one in clear is sealed when stored. */
 function checkProvider(provider: SmsProviderSettings, errors: FieldError[]): void {
   if (provider.kind !== 'http') return;
-  collect(errors, () => new HttpSmsProvider(httpSmsProviderConfig({ ...provider, token: undefined }, currentTerritoryId())!), (error) => ({
+  collect(errors, () => smsProviderBody(httpSmsProviderConfig({ ...provider, token: undefined }, currentTerritoryId())!), (error) => ({
     ...error,
     path: `sms.provider.${error.path}`,
   }));

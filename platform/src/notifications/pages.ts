@@ -4,6 +4,8 @@
  * mailbox, which exists only while mail stays in memory (no SMTP_URL).
  */
 import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { authenticate, bearerToken } from '../auth/authenticate';
 import { AppError } from '../errors';
 import type { Platform } from '../platform';
 import { agentCalendarFeed, feedOwner } from './calendar-feed';
@@ -47,6 +49,23 @@ ${items.join('\n') || '<p>Aucun e-mail.</p>'}
 </body></html>`;
 }
 
+/** The caller's own address is loopback: ctx.ip is the socket's, unless koa is told to trust a proxy (app.proxy). */
+function fromLoopback(ctx: Context): boolean {
+  const ip = ctx.ip.replace(/^::ffff:/, '');
+  return ip === '::1' || /^127\./.test(ip);
+}
+
+/**
+ * The dev mailbox holds one-time codes and self-service links: a developer reads it
+ * on their own machine (embedded database, from loopback), the platform admin anywhere.
+ */
+async function mayReadMailbox(platform: Platform, ctx: Context): Promise<boolean> {
+  if (!platform.config.databaseUrl && fromLoopback(ctx)) return true;
+  if (!ctx.get('authorization')) return false;
+  const actor = await authenticate(platform, bearerToken(ctx)).catch(() => null);
+  return actor?.kind === 'platform_admin';
+}
+
 export function mountNotificationPages(router: Router, platform: Platform): void {
   router.get('/calendrier/:uid.ics', async (ctx) => {
     const owner = /^[A-Za-z0-9_-]{16,64}$/.test(ctx.params.uid) ? await feedOwner(platform, ctx.params.uid) : null;
@@ -56,9 +75,10 @@ export function mountNotificationPages(router: Router, platform: Platform): void
     ctx.body = await agentCalendarFeed(platform, owner);
   });
 
-  router.get('/dev/mailbox', (ctx) => {
+  router.get('/dev/mailbox', async (ctx) => {
     const mailbox = devMailbox(platform);
-    if (!mailbox) throw AppError.notFound('Dev mailbox (mail goes to SMTP_URL)');
+    // Not found, rather than forbidden: to others, there is no mailbox here.
+    if (!mailbox || !(await mayReadMailbox(platform, ctx))) throw AppError.notFound('Dev mailbox');
     if (ctx.query.format === 'json') {
       ctx.body = { data: mailbox.messages().map(mailboxJson) };
     } else {

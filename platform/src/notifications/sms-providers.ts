@@ -2,10 +2,13 @@
  * Where SMS go. Providers receive a number already checked and put in E.164
  * (normaliseSmsRecipient) and the final text. Failures are AppErrors: `invalid`
  * when the provider refuses this message for good (sending it again will not
- * help), `unavailable` when it may work later (timeouts, 5xx, 429).
+ * help), `unavailable` when it may work later (timeouts, 5xx, 429). Their
+ * messages are fixed French sentences with at most the HTTP status: they end up
+ * in receipts that agents read, where the provider's answer has no place.
  */
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors';
+import type { HttpResponse, PluginHttpClient } from '../plugins/sdk';
 import { countSmsSegments, maskPhoneNumber } from './sms';
 
 export interface SmsMessage {
@@ -84,61 +87,78 @@ function valueAt(data: unknown, dottedPath: string): unknown {
   return dottedPath.split('.').reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), data);
 }
 
+/** Checks the settings (an http(s) URL, a body with both placeholders and no other); answers the body to fill. */
+export function smsProviderBody(config: HttpSmsProviderConfig): JsonValue {
+  const url = URL.canParse(config.url) ? new URL(config.url) : null;
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw AppError.invalidField('url', 'must be an http(s) URL');
+  }
+  const body = config.body ?? { to: '{{to}}', text: '{{text}}' };
+  const placeholders = placeholdersIn(body);
+  const unknown = placeholders.filter((name) => !PLACEHOLDER_NAMES.has(name));
+  if (unknown.length > 0) {
+    throw AppError.invalidField('body', `unknown placeholder {{${unknown[0]}}}: only {{to}} and {{text}} are filled in`);
+  }
+  for (const name of PLACEHOLDER_NAMES) {
+    if (!placeholders.includes(name)) throw AppError.invalidField('body', `must contain {{${name}}}`);
+  }
+  return body;
+}
+
 /** Statuses after which the same request may succeed later. */
 function worthRetrying(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
 }
 
-/** A provider reached by one JSON HTTP request per SMS. */
+/** The receipt's reason for an answer that is not a success: the status and what it means, never the answer's body. */
+function refusal(status: number): AppError {
+  if (worthRetrying(status)) return new AppError('unavailable', `Le fournisseur SMS est indisponible pour le moment (HTTP ${status})`);
+  if (status >= 300 && status < 400) return AppError.invalid(`Le fournisseur SMS renvoie vers une autre adresse, qui n'est pas suivie (HTTP ${status})`);
+  return AppError.invalid(`Le fournisseur SMS a refusé le message (HTTP ${status})`);
+}
+
+/** A provider's message id is kept on the receipt: a short token, not whatever the answer holds. */
+const MESSAGE_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+/** Longest wait the territory may set (timeout_ms); the receipt's lease counts on it. */
+export const SMS_PROVIDER_MAX_TIMEOUT_MS = 60_000;
+
+/**
+ * A provider reached by one JSON HTTP request per SMS, through the guarded client
+ * plugins use: no redirect followed, no private or loopback address unless the
+ * instance allows them (ALLOW_PRIVATE_WEBHOOK_TARGETS), bounded time and size.
+ */
 export class HttpSmsProvider implements SmsProvider {
   private readonly body: JsonValue;
   private readonly timeoutMs: number;
 
   constructor(
     private readonly config: HttpSmsProviderConfig,
+    private readonly http: PluginHttpClient,
     private readonly newId: () => string = randomUUID,
   ) {
-    const url = URL.canParse(config.url) ? new URL(config.url) : null;
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-      throw AppError.invalidField('url', 'must be an http(s) URL');
-    }
-    this.body = config.body ?? { to: '{{to}}', text: '{{text}}' };
-    const placeholders = placeholdersIn(this.body);
-    const unknown = placeholders.filter((name) => !PLACEHOLDER_NAMES.has(name));
-    if (unknown.length > 0) {
-      throw AppError.invalidField('body', `unknown placeholder {{${unknown[0]}}}: only {{to}} and {{text}} are filled in`);
-    }
-    for (const name of PLACEHOLDER_NAMES) {
-      if (!placeholders.includes(name)) throw AppError.invalidField('body', `must contain {{${name}}}`);
-    }
-    this.timeoutMs = config.timeoutMs ?? 10_000;
+    this.body = smsProviderBody(config);
+    this.timeoutMs = Math.min(config.timeoutMs ?? 10_000, SMS_PROVIDER_MAX_TIMEOUT_MS);
   }
 
   async send(message: SmsMessage): Promise<{ providerMessageId: string }> {
-    let response: Response;
-    let answer: string;
+    let response: HttpResponse;
     try {
-      response = await fetch(this.config.url, {
+      response = await this.http.request(this.config.url, {
         method: this.config.method ?? 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json', ...this.config.headers },
         body: JSON.stringify(fillBody(this.body, message)),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        timeoutMs: this.timeoutMs,
+        maxResponseBytes: 16 * 1024,
       });
-      answer = await response.text();
     } catch (error) {
-      // Checked by name: fetch's errors may come from another realm than this module's Error.
-      const failure = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-      if (failure.name === 'TimeoutError') {
-        throw new AppError('unavailable', `The SMS provider did not answer within ${this.timeoutMs / 1000} s`);
+      if (error instanceof AppError && error.kind === 'invalid') {
+        throw AppError.invalid("L'adresse du fournisseur SMS est privée ou locale : envoi refusé");
       }
-      const reason = failure.cause?.code ?? failure.cause?.message ?? failure.message ?? String(error);
-      throw new AppError('unavailable', `The SMS provider could not be reached: ${reason}`);
+      throw new AppError('unavailable', `Le fournisseur SMS est injoignable ou n'a pas répondu dans les ${this.timeoutMs / 1000} s`);
     }
-    if (!response.ok) {
-      const what = `The SMS provider answered ${response.status}: ${answer.slice(0, 200)}`;
-      throw worthRetrying(response.status) ? new AppError('unavailable', what) : AppError.invalid(what);
-    }
-    return { providerMessageId: this.messageIdFrom(answer) };
+    if (response.status < 200 || response.status >= 300) throw refusal(response.status);
+    return { providerMessageId: this.messageIdFrom(response.body) };
   }
 
   /** The provider's id when it gives one; a local one otherwise, for the receipt (the SMS is sent either way). */
@@ -146,7 +166,7 @@ export class HttpSmsProvider implements SmsProvider {
     if (this.config.messageIdField) {
       try {
         const id = valueAt(JSON.parse(answer), this.config.messageIdField);
-        if (typeof id === 'string' || typeof id === 'number') return String(id);
+        if ((typeof id === 'string' || typeof id === 'number') && MESSAGE_ID.test(String(id))) return String(id);
       } catch {
         // not JSON: fall through to a local id
       }

@@ -7,6 +7,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 import type { LogSink } from '../logging';
 import type { Platform } from '../platform';
+import { HttpClient } from '../plugins/http-client';
 import type { Outgoing, Send } from './delivery';
 import { channelsFor, httpSmsProviderConfig, notificationSettings, templateFor, type NotificationsDocument } from './document';
 import { platformHost, platformMail, senderAddress } from './mail';
@@ -14,7 +15,7 @@ import { composeRdvEmail } from './mailer';
 import { factsFor, type RdvSnapshot, type SnapshotUser } from './rdv-snapshot';
 import { maskEmail, type ReceiptTarget } from './receipts';
 import { maskPhoneNumber, normaliseSmsRecipient } from './sms';
-import { HttpSmsProvider, LoggingSmsProvider, type SmsProvider } from './sms-providers';
+import { HttpSmsProvider, LoggingSmsProvider, SMS_PROVIDER_MAX_TIMEOUT_MS, type SmsProvider } from './sms-providers';
 import { renderSms, type NotificationChannel, type NotificationEvent } from './templates';
 
 /** National numbers are read in the territory's own numbering plan: overseas territories have theirs. */
@@ -43,10 +44,15 @@ export interface UsagerNotice {
   log: LogSink;
 }
 
-/** The territory's SMS provider: its HTTP provider when configured, else the logging one. */
-export function smsProviderOf(document: NotificationsDocument, territoryId: string, log: LogSink): SmsProvider {
+/**
+ * The territory's SMS provider: its HTTP provider when configured, else the logging one.
+ * The territory chooses the URL: it is reached through the same guard as plugins' requests.
+ */
+export function smsProviderOf(platform: Platform, document: NotificationsDocument, territoryId: string, log: LogSink): SmsProvider {
   const config = httpSmsProviderConfig(document.sms.provider, territoryId);
-  return config ? new HttpSmsProvider(config) : new LoggingSmsProvider({ info: (message, fields) => log('info', message, fields) });
+  if (!config) return new LoggingSmsProvider({ info: (message, fields) => log('info', message, fields) });
+  const http = new HttpClient({ allowPrivateTargets: platform.config.allowPrivateWebhookTargets, maxTimeoutMs: SMS_PROVIDER_MAX_TIMEOUT_MS });
+  return new HttpSmsProvider(config, http);
 }
 
 function target(notice: UsagerNotice, channel: NotificationChannel, user: SnapshotUser, recipient: string): ReceiptTarget {
@@ -113,7 +119,7 @@ function smsOutgoing(notice: UsagerNotice, participationId: string, user: Snapsh
 export function usagerOutgoing(platform: Platform, notice: UsagerNotice): Outgoing[] {
   const channels = channelsFor(notice.document, notice.event, notice.snapshot.motif_id);
   let provider: SmsProvider | undefined;
-  const sms = () => (provider ??= smsProviderOf(notice.document, notice.snapshot.territory_id, notice.log));
+  const sms = () => (provider ??= smsProviderOf(platform, notice.document, notice.snapshot.territory_id, notice.log));
   return notice.recipients.flatMap(({ participationId, user }) =>
     channels.map((channel) => (channel === 'email' ? emailOutgoing(platform, notice, participationId, user) : smsOutgoing(notice, participationId, user, sms))),
   );

@@ -1,4 +1,4 @@
-import type { ApiResponse } from '../../support/platform';
+import type { ApiResponse, TestPlatform } from '../../support/platform';
 
 /** Whatever runs SQL as the owner: a TestPlatform, or a platform built by hand. */
 export interface SqlRunner {
@@ -59,4 +59,20 @@ export function lieuBody(name: string) {
 /** The token at the end of an invitation link. */
 export function invitationToken(invitationUrl: string): string {
   return invitationUrl.split('/').pop()!;
+}
+
+/** The links of the invitations emailed to `email`, newest first, read in the dev mailbox as the invitee would in their inbox. */
+export async function invitationLinks(test: TestPlatform, email: string): Promise<string[]> {
+  const mailbox = await test.call<{ data: Array<{ to: { address: string }; text: string }> }>('get', '/dev/mailbox?format=json');
+  if (mailbox.status !== 200) throw new Error(`dev mailbox: ${mailbox.status}`);
+  return mailbox.body.data
+    .filter((message) => message.to.address.toLowerCase() === email.toLowerCase())
+    .flatMap((message) => message.text.match(/https?:\/\/\S+\/admin\/invitations\/[A-Za-z0-9_-]+/g) ?? []);
+}
+
+/** The newest invitation link emailed to `email`; fails when there is none. */
+export async function invitationLink(test: TestPlatform, email: string): Promise<string> {
+  const [newest] = await invitationLinks(test, email);
+  if (!newest) throw new Error(`No invitation was emailed to ${email}`);
+  return newest;
 }

@@ -1,5 +1,5 @@
 import { demoIds, TestPlatform } from '../../support/platform';
-import { countRows, expectProblem, fingerprint, invitationToken } from './helpers';
+import { countRows, expectProblem, fingerprint, invitationLink, invitationLinks, invitationToken } from './helpers';
 
 const NEW_PASSWORD = 'un-mot-de-passe-solide';
 const INVITATION_TTL_MS = 48 * 3600 * 1000;
@@ -29,29 +29,31 @@ describe('inviting, accepting and removing agents', () => {
   async function newAgent(email: string, accessLevel = 'basic', organisationId = demo.mairie): Promise<{ id: string; token: string }> {
     const invited = await invite(territorial, organisationId, { email, access_level: accessLevel });
     expect(invited.status).toBe(201);
-    expect((await accept(invited.body.invitation_url)).status).toBe(200);
+    expect((await accept(await invitationLink(test, email))).status).toBe(200);
     return { id: invited.body.agent.id, token: await test.signIn(email, NEW_PASSWORD) };
   }
 
-  it('answers 201 with the agent and the invitation link, which sets the password and signs in', async () => {
+  it('answers 201 with the agent and emails them the invitation link, which sets the password and signs in', async () => {
     const invited = await invite(mairieAdmin, demo.mairie, { email: 'Claire.Nouvelle@demo.test', first_name: 'Claire', last_name: 'Nouvelle' });
     expect(invited.status).toBe(201);
-    expect(Object.keys(invited.body).sort()).toEqual(['agent', 'invitation_url']);
+    expect(invited.body.invitation_sent).toBe(true);
+    expect(Object.keys(invited.body).sort()).toEqual(['agent', 'invitation_sent']);
     expect(invited.body.agent).toMatchObject({
       email: 'Claire.Nouvelle@demo.test', first_name: 'Claire', invitation_pending: true, service_ids: ['etat_civil'],
       roles: [{ organisation_id: demo.mairie, access_level: 'basic' }],
     });
-    expect(invited.body.invitation_url).toMatch(new RegExp(`^${test.baseUrl}/admin/invitations/[A-Za-z0-9_-]{40,}$`));
+    const link = await invitationLink(test, 'Claire.Nouvelle@demo.test');
+    expect(link).toMatch(new RegExp(`^${test.baseUrl}/admin/invitations/[A-Za-z0-9_-]{40,}$`));
     // Not signed in yet: no password.
     expect((await test.call('post', '/api/v1/auth/sign_in', { body: { email: 'claire.nouvelle@demo.test', password: NEW_PASSWORD } })).status).toBe(401);
 
     const before = await fingerprint(test);
-    const short = await accept(invited.body.invitation_url, 'trop-court');
+    const short = await accept(link, 'trop-court');
     expectProblem(short, 422);
     expect(short.body.errors.map((error: { path: string }) => error.path)).toEqual(['password']);
     expect(await fingerprint(test)).toEqual(before);
 
-    const accepted = await accept(invited.body.invitation_url);
+    const accepted = await accept(link);
     expect(accepted.status).toBe(200);
     expect(accepted.body.agent).toMatchObject({ id: invited.body.agent.id, invitation_pending: false });
     const me = await test.call('get', '/api/v1/auth/me', { token: accepted.body.token });
@@ -60,19 +62,21 @@ describe('inviting, accepting and removing agents', () => {
   });
 
   it('refuses an expired invitation (410), a used one (409) and an unknown one (404), writing nothing', async () => {
-    const expiring = await invite(mairieAdmin, demo.mairie, { email: 'en.retard@demo.test' });
-    const used = await invite(mairieAdmin, demo.mairie, { email: 'deja.venu@demo.test' });
-    expect((await accept(used.body.invitation_url)).status).toBe(200);
+    await invite(mairieAdmin, demo.mairie, { email: 'en.retard@demo.test' });
+    await invite(mairieAdmin, demo.mairie, { email: 'deja.venu@demo.test' });
+    const expiring = await invitationLink(test, 'en.retard@demo.test');
+    const used = await invitationLink(test, 'deja.venu@demo.test');
+    expect((await accept(used)).status).toBe(200);
 
     const before = await fingerprint(test);
     const start = test.clock.now();
     try {
       test.clock.advance(INVITATION_TTL_MS + 60_000);
-      expectProblem(await accept(expiring.body.invitation_url), 410);
+      expectProblem(await accept(expiring), 410);
     } finally {
       test.clock.set(start);
     }
-    const reused = await accept(used.body.invitation_url, 'un-autre-mot-de-passe');
+    const reused = await accept(used, 'un-autre-mot-de-passe');
     expectProblem(reused, 409);
     expectProblem(await test.call('post', `/api/v1/invitations/${'x'.repeat(43)}/accept`, { body: { password: NEW_PASSWORD } }), 404);
     expect(await fingerprint(test)).toEqual(before);
@@ -84,7 +88,7 @@ describe('inviting, accepting and removing agents', () => {
     const before = await countRows(test, 'invitations', 'agents');
     const created = await invite(ccasAdmin, demo.ccas, { name: 'Permanence notaire', access_level: 'intervenant', service_ids: ['social'] });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ invitation_url: null, agent: { email: null, last_name: 'Permanence notaire', invitation_pending: false } });
+    expect(created.body).toMatchObject({ invitation_sent: false, agent: { email: null, last_name: 'Permanence notaire', invitation_pending: false } });
     expect(await countRows(test, 'invitations', 'agents')).toEqual({ invitations: before.invitations, agents: before.agents + 1 });
     const [stored] = await test.sql(`SELECT email, password_hash FROM agents WHERE id = $1`, [created.body.agent.id]);
     expect(stored).toEqual({ email: null, password_hash: null });
@@ -115,11 +119,10 @@ describe('inviting, accepting and removing agents', () => {
     const added = await invite(ccasAdmin, demo.ccas, { email: 'agent.etatcivil@demo.test', service_ids: ['social'] });
     expect(added.status).toBe(201);
     expect(added.body.agent.id).toBe(demo.basicEtatCivil);
-    expect(added.body.invitation_url).toBeNull(); // they already have a password: nothing to accept
-    expect(added.body.agent.roles).toEqual([
-      { organisation_id: demo.mairie, access_level: 'basic' },
-      { organisation_id: demo.ccas, access_level: 'basic' },
-    ]);
+    expect(added.body.invitation_sent).toBe(false); // they already have a password: nothing to accept
+    expect(await invitationLinks(test, 'agent.etatcivil@demo.test')).toEqual([]);
+    // The inviter hears of the role they gave, not of the agent's roles elsewhere.
+    expect(added.body.agent.roles).toEqual([{ organisation_id: demo.ccas, access_level: 'basic' }]);
     // The agent's services are the territorial admin's to change, not the inviter's.
     expect(added.body.agent.service_ids).toEqual(['etat_civil', 'titres_identite']);
     expect(await countRows(test, 'agents')).toEqual(agentsBefore);

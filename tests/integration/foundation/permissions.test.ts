@@ -1,6 +1,6 @@
 import { DEMO_OPERATOR } from '../../../platform/src/bootstrap';
 import { demoIds, TestPlatform } from '../../support/platform';
-import { fingerprint, invitationToken, lieuBody, motifBody } from './helpers';
+import { fingerprint, invitationLink, invitationToken, lieuBody, motifBody } from './helpers';
 
 /**
  * Who may do what, route by route. Columns are the access levels of the demo tenant:
@@ -174,7 +174,7 @@ describe('the permission matrix', () => {
     'PATCH  /agents/:agent': async () => ({ method: 'patch', path: `/agents/${(await freshAgent()).agent.id}`, body: { first_name: 'Renommé' } }),
     'DELETE /agents/:agent': async () => ({ method: 'delete', path: `/agents/${(await freshAgent()).agent.id}` }),
     'POST   /invitations/:token/accept': async () => ({ method: 'post',
-      path: `/invitations/${invitationToken((await freshAgent()).invitation_url)}/accept`, body: { password: 'mon-mot-de-passe-2026' } }),
+      path: `/invitations/${invitationToken(await invitationLink(test, (await freshAgent()).agent.email))}/accept`, body: { password: 'mon-mot-de-passe-2026' } }),
     'GET    /organisations/:mairie/motifs': async () => ({ method: 'get', path: `/organisations/${demo.mairie}/motifs` }),
     'POST   /organisations/:mairie/motifs': async () => ({ method: 'post', path: `/organisations/${demo.mairie}/motifs`, body: motifBody(`Nouveau ${++sequence}`) }),
     'GET    /motifs/:motif': async () => ({ method: 'get', path: `/motifs/${await freshMotif()}` }),

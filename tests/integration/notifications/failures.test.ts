@@ -152,7 +152,7 @@ describe('the territory\'s HTTP SMS provider', () => {
     expect(body.message).toMatch(new RegExp(`Infos et annulation : ${test.baseUrl}/public/rdvs/[A-Za-z0-9_-]{22}$`));
   });
 
-  it('is tried again after a 503 and not after a 400, which fails the SMS with the provider\'s answer', async () => {
+  it('is tried again after a 503 and not after a 400, which fails the SMS with the status, not the provider\'s answer', async () => {
     let calls = 0;
     receiver.answer = () => (++calls === 1 ? { status: 503, body: 'busy' } : { status: 200, body: '{}' });
     const retried = await bookFor(test, f, f.camille, '2026-12-01T09:20:00+01:00');
@@ -161,7 +161,7 @@ describe('the territory\'s HTTP SMS provider', () => {
     receiver.answer = () => ({ status: 400, body: '{"error":"unknown recipient"}' });
     const refused = await bookFor(test, f, f.camille, '2026-12-01T09:40:00+01:00');
     expect(await smsReceipt(refused)).toEqual({
-      status: 'failed', attempts: 1, provider_message_id: null, reason: 'The SMS provider answered 400: {"error":"unknown recipient"}',
+      status: 'failed', attempts: 1, provider_message_id: null, reason: 'Le fournisseur SMS a refusé le message (HTTP 400)',
     });
   });
 });

@@ -1,7 +1,8 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppError } from '../../../platform/src/errors';
-import { HttpSmsProvider, LoggingSmsProvider, type HttpSmsProviderConfig } from '../../../platform/src/notifications/sms-providers';
+import { HttpSmsProvider, LoggingSmsProvider, smsProviderBody, type HttpSmsProviderConfig } from '../../../platform/src/notifications/sms-providers';
+import { HttpClient } from '../../../platform/src/plugins/http-client';
 
 interface Request {
   method: string;
@@ -49,6 +50,10 @@ async function failureOf(promise: Promise<unknown>): Promise<AppError> {
   throw new Error('expected a failure');
 }
 
+/** The provider listens on 127.0.0.1: reachable only where the instance allows private targets. */
+const allowing = new HttpClient({ allowPrivateTargets: true, maxTimeoutMs: 60_000 });
+const guarded = new HttpClient({ allowPrivateTargets: false, maxTimeoutMs: 60_000 });
+
 const message = { to: '+33612345678', text: 'RDV confirmé le lundi 7 décembre 2026 à 09h00.\n"Infos" : https://rdv.example.fr/r/abc' };
 
 describe('generic HTTP SMS provider', () => {
@@ -62,7 +67,7 @@ describe('generic HTTP SMS provider', () => {
   });
 
   function configured(config: Partial<HttpSmsProviderConfig> = {}) {
-    return new HttpSmsProvider({ url: provider.url, headers: { authorization: 'Bearer s3cret' }, messageIdField: 'id', ...config }, () => 'fixed');
+    return new HttpSmsProvider({ url: provider.url, headers: { authorization: 'Bearer s3cret' }, messageIdField: 'id', ...config }, allowing, () => 'fixed');
   }
 
   it('posts the JSON body with the recipient and the text, and the auth header', async () => {
@@ -97,19 +102,37 @@ describe('generic HTTP SMS provider', () => {
     expect(await configured().send(message)).toEqual({ providerMessageId: 'local-fixed' });
   });
 
-  it('reports a refusal (4xx) as invalid and a provider failure (5xx, 429) as unavailable, with the answer', async () => {
-    provider.answer((response) => response.writeHead(400).end('{"error":"invalid number"}'));
+  it('reports a refusal (4xx) as invalid and a provider failure (5xx, 429) as unavailable, by status, never with the answer', async () => {
+    provider.answer((response) => response.writeHead(400).end('{"error":"invalid number","internal":"db-7.corp"}'));
     const refused = await failureOf(configured().send(message));
     expect(refused.kind).toBe('invalid');
-    expect(refused.message).toBe('The SMS provider answered 400: {"error":"invalid number"}');
+    expect(refused.message).toBe('Le fournisseur SMS a refusé le message (HTTP 400)');
 
     provider.answer((response) => response.writeHead(503).end('maintenance'));
     const down = await failureOf(configured().send(message));
     expect(down.kind).toBe('unavailable');
-    expect(down.message).toBe('The SMS provider answered 503: maintenance');
+    expect(down.message).toBe('Le fournisseur SMS est indisponible pour le moment (HTTP 503)');
 
     provider.answer((response) => response.writeHead(429).end());
     expect((await failureOf(configured().send(message))).kind).toBe('unavailable');
+  });
+
+  it('does not follow a redirect, and keeps no message id that is not a short token', async () => {
+    provider.answer((response) => response.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end());
+    const redirected = await failureOf(configured().send(message));
+    expect(redirected.kind).toBe('invalid');
+    expect(redirected.message).toBe("Le fournisseur SMS renvoie vers une autre adresse, qui n'est pas suivie (HTTP 302)");
+    expect(provider.requests).toHaveLength(1);
+
+    provider.answer((response) => response.writeHead(200).end(JSON.stringify({ id: 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1' })));
+    expect(await configured().send(message)).toEqual({ providerMessageId: 'local-fixed' });
+  });
+
+  it('refuses a provider on a private or loopback address unless the instance allows them, without calling it', async () => {
+    const error = await failureOf(new HttpSmsProvider({ url: provider.url }, guarded).send(message));
+    expect(error.kind).toBe('invalid');
+    expect(error.message).toBe("L'adresse du fournisseur SMS est privée ou locale : envoi refusé");
+    expect(provider.requests).toHaveLength(0);
   });
 
   it('gives up after its timeout when the provider does not answer', async () => {
@@ -117,16 +140,16 @@ describe('generic HTTP SMS provider', () => {
     const started = Date.now();
     const error = await failureOf(configured({ timeoutMs: 300 }).send(message));
     expect(error.kind).toBe('unavailable');
-    expect(error.message).toBe('The SMS provider did not answer within 0.3 s');
+    expect(error.message).toBe("Le fournisseur SMS est injoignable ou n'a pas répondu dans les 0.3 s");
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('reports an unreachable provider as unavailable', async () => {
     const closed = await startProviderServer();
     await closed.close();
-    const error = await failureOf(new HttpSmsProvider({ url: closed.url }).send(message));
+    const error = await failureOf(new HttpSmsProvider({ url: closed.url }, allowing).send(message));
     expect(error.kind).toBe('unavailable');
-    expect(error.message).toBe('The SMS provider could not be reached: ECONNREFUSED');
+    expect(error.message).toBe("Le fournisseur SMS est injoignable ou n'a pas répondu dans les 10 s");
   });
 
   it.each([
@@ -137,7 +160,7 @@ describe('generic HTTP SMS provider', () => {
   ])('refuses a configuration: %j', (config, path, text) => {
     let error: unknown;
     try {
-      new HttpSmsProvider(config as HttpSmsProviderConfig);
+      smsProviderBody(config as HttpSmsProviderConfig);
     } catch (caught) {
       error = caught;
     }
