@@ -17,6 +17,8 @@ export interface PublicMotif {
   bookable_by: BookableBy;
   collectif: boolean;
   restriction_for_rdv: string | null;
+  /** Identity cards and passports (`cni`, `passport`, `cni_passport`): some fields apply to these only. */
+  category: string | null;
 }
 
 export interface PublicLieu {
@@ -64,6 +66,8 @@ export interface BookingRequest {
   starts_at: string;
   user: Record<string, unknown>;
   prescripteur?: Record<string, unknown>;
+  /** The usager read the warnings the platform raised (a pré-demande number booked elsewhere) and books anyway. */
+  accept_warnings?: boolean;
 }
 
 /** A pending booking: the slot is held until `expires_at` while the code sent by email is awaited. */

@@ -24,6 +24,8 @@ export interface FieldSpec {
   maxLength?: number;
   autocomplete?: string;
   defaultValue?: unknown;
+  /** A plugin's field meant for motifs of these categories only (`x-motif-categories`). */
+  motifCategories?: string[];
 }
 
 /** Values by field path, as the inputs hold them (text for numbers until sent). */
@@ -167,6 +169,7 @@ export class FormSchema {
         maxLength: property.maxLength,
         autocomplete: path.length === 1 ? AUTOCOMPLETE[name] : undefined,
         defaultValue: property.default,
+        motifCategories: Array.isArray(property['x-motif-categories']) ? property['x-motif-categories'] : undefined,
       });
     };
 
@@ -198,6 +201,11 @@ export class FormSchema {
     }
     return errors;
   }
+}
+
+/** The fields a booking of a motif of this category asks: a field meant for some categories shows for them only. */
+export function fieldsForMotif(fields: FieldSpec[], category: string | null): FieldSpec[] {
+  return fields.filter((field) => !field.motifCategories || (category !== null && field.motifCategories.includes(category)));
 }
 
 /** Starting values: the schema's defaults, unchecked boxes, empty texts. */

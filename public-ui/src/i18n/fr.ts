@@ -98,6 +98,8 @@ export const fr = {
     jumpTo: 'Voir la prochaine disponibilité : {day} à {time}',
     noAvailability: "Aucun créneau n'est disponible pour ce motif pour le moment. Revenez plus tard ou contactez l'organisation.",
     noneThatDay: 'Aucun créneau',
+    openingLink: 'Vérification du créneau choisi',
+    linkGone: "Le créneau choisi n'est plus disponible. Choisissez-en un autre ci-dessous.",
     slotLabel: '{day} à {time}',
     notice: {
       taken: "Ce créneau vient d'être réservé par quelqu'un d'autre. Choisissez-en un autre : vos coordonnées sont conservées.",
@@ -119,6 +121,8 @@ export const fr = {
     codeNote: 'Un code de confirmation à 6 chiffres sera envoyé par e-mail. Le créneau vous est réservé 10 minutes, le temps de le saisir.',
     submit: 'Recevoir le code de confirmation',
     fixErrors: 'Certains champs sont à corriger : voir les messages sous les champs concernés.',
+    warningsIntro: 'Avant de réserver, prenez connaissance de ceci :',
+    acceptWarnings: 'Confirmer malgré tout',
   },
   fieldHelp: {
     user: {
