@@ -1,6 +1,6 @@
 import { TestPlatform } from '../../support/platform';
 import type { Receiver } from '../../support/receiver';
-import { BookingFixture, bookingFixture, expectStatus, NOW, publicCreneaux } from '../booking/helpers';
+import { BookingFixture, bookingFixture, expectStatus, holdCode, NOW, publicCreneaux } from '../booking/helpers';
 import { expectProblem, fingerprint } from '../foundation/helpers';
 import {
   CHECK_TIMEOUT_MS, CONFIG_URL, ELSEWHERE, installTitresPlugin, NOTE, NUMBER, partnerChecks, REFUSED, TIMEOUT_MESSAGE,
@@ -131,6 +131,29 @@ describe('plugin checks before commit', () => {
     expect(await fingerprint(test)).toEqual(before);
 
     expectStatus(await bookOnline('2026-12-03', 'WARN000003', { accept_warnings: true }), 202);
+  });
+
+  it("checks an usager's move of their rdv with their fiche, and moves once they accept the warning", async () => {
+    expectStatus(await test.call('patch', `/api/v1/motifs/${f.cni}`, { token: f.tokens.mairieAdmin, body: { rdvs_editable_by_user: true } }), 200);
+    const held = await bookOnline('2026-12-14', 'OKAY000005');
+    expectStatus(held, 202);
+    const confirmed = await test.call('post', `/api/public/rdvs/${held.body.id}/confirm`, { body: { code: await holdCode(test, held.body.id) } });
+    expectStatus(confirmed, 200);
+    const token = confirmed.body.manage_url.split('/').pop();
+    const [fiche] = await test.sql(`SELECT id FROM users WHERE email = 'okay000005@example.fr'`);
+    expectStatus(await test.call('patch', `/api/v1/users/${fiche.id}`, { token: f.tokens.mairieAdmin, body: { custom_fields: { [NUMBER]: 'WARN000005' } } }), 200);
+    const move = (extra: Record<string, unknown> = {}) =>
+      test.call('post', `/api/public/rdvs/${token}/move`, { body: { last_name_prefix: 'mor', starts_at: '2026-12-15T09:00:00+01:00', ...extra } });
+
+    const before = await fingerprint(test);
+    const warned = await move();
+    expectProblem(warned, 409);
+    expect(warned.body.errors).toEqual([{ path: `user.custom_fields.${NUMBER}`, message: ELSEWHERE }]);
+    expect(partnerChecks(partner).at(-1)).toMatchObject({ changes: ['moved'], channel: 'online', rdv_id: confirmed.body.id, numbers: ['WARN000005'] });
+    expect(await fingerprint(test)).toEqual(before);
+    const moved = await move({ accept_warnings: true });
+    expectStatus(moved, 200);
+    expect(moved.body.starts_at).toBe('2026-12-15T09:00:00+01:00');
   });
 
   it('does not ask a plugin that is off for the organisation', async () => {
