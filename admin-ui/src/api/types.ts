@@ -48,6 +48,11 @@ export interface Lieu {
   organisation_id: string;
   name: string;
   address: string;
+  street: string | null;
+  postcode: string | null;
+  city: string | null;
+  latitude: number | null;
+  longitude: number | null;
   phone_number: string | null;
   availability: 'enabled' | 'disabled' | 'single_use';
 }

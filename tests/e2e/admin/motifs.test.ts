@@ -107,20 +107,45 @@ describe('admin UI: motifs and lieux', () => {
     expect(copy).toEqual({ service_id: 'etat_civil', default_duration_in_min: 45, location_type: 'visio' });
   });
 
-  it('adds a lieu in a dialog', async () => {
+  it('adds a lieu in a dialog, with the structured address and coordinates ANTS needs, errors next to their fields', async () => {
     await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/lieux`);
     await page.locator('[data-test="new-lieu"]').click();
+    await page.getByText('France Titres (ANTS) en a besoin').waitFor();
     await page.getByRole('textbox', { name: 'Nom *' }).fill('Mairie annexe');
-    await page.getByRole('textbox', { name: 'Adresse *' }).fill('2 rue des Lilas, Val-Fleuri');
+    await page.getByRole('textbox', { name: 'Adresse (une ligne) *' }).fill('2 rue des Lilas, 71000 Val-Fleuri');
+    await page.getByRole('textbox', { name: 'Rue' }).fill('2 rue des Lilas');
+    await page.getByRole('textbox', { name: 'Code postal' }).fill('7100');
+    await page.getByRole('textbox', { name: 'Ville' }).fill('Val-Fleuri');
+    await page.getByRole('spinbutton', { name: 'Latitude' }).fill('46.3101');
     await page.getByRole('textbox', { name: 'Téléphone' }).fill('pas un numéro');
     await page.locator('[data-test="save"]').click();
-    await page.getByText('Le format n’est pas valide.').waitFor();
+    await page.locator('#field-postcode-messages').getByText('Le format n’est pas valide.').waitFor();
+    await page.locator('#field-longitude-messages').getByText('Ce champ est obligatoire.').waitFor();
+    await page.locator('#field-phone_number-messages').getByText('Le format n’est pas valide.').waitFor();
     violations.push(...(await auditScreen(page, 'lieu-dialog')));
+    await page.getByRole('textbox', { name: 'Code postal' }).fill('71000');
+    await page.getByRole('spinbutton', { name: 'Longitude' }).fill('4.8243');
     await page.getByRole('textbox', { name: 'Téléphone' }).fill('01 23 45 67 10');
     await page.locator('[data-test="save"]').click();
     await page.getByRole('cell', { name: 'Mairie annexe', exact: true }).waitFor();
     violations.push(...(await auditScreen(page, 'lieux')));
-    expect(await test.sql(`SELECT phone_number FROM lieux WHERE name = 'Mairie annexe'`)).toEqual([{ phone_number: '01 23 45 67 10' }]);
+    expect(await test.sql(`SELECT address, street, postcode, city, latitude, longitude, phone_number FROM lieux WHERE name = 'Mairie annexe'`)).toEqual([{
+      address: '2 rue des Lilas, 71000 Val-Fleuri', street: '2 rue des Lilas', postcode: '71000', city: 'Val-Fleuri', latitude: 46.3101, longitude: 4.8243, phone_number: '01 23 45 67 10',
+    }]);
+  });
+
+  it('shows a lieu\'s coordinates when it is edited, and clears them together', async () => {
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/lieux`);
+    await page.getByRole('button', { name: 'Modifier Hôtel de ville' }).click();
+    expect(await page.getByRole('textbox', { name: 'Rue' }).inputValue()).toBe('1 place de la Mairie');
+    expect(await page.getByRole('spinbutton', { name: 'Latitude' }).inputValue()).toBe('46.3066');
+    await page.getByRole('spinbutton', { name: 'Latitude' }).fill('');
+    await page.locator('[data-test="save"]').click();
+    await page.locator('#field-latitude-messages').getByText('Ce champ est obligatoire.').waitFor();
+    await page.getByRole('spinbutton', { name: 'Longitude' }).fill('');
+    await page.locator('[data-test="save"]').click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    expect(await test.sql(`SELECT street, latitude, longitude FROM lieux WHERE name = 'Hôtel de ville'`)).toEqual([{ street: '1 place de la Mairie', latitude: null, longitude: null }]);
   });
 
   it('finds no serious or critical accessibility violation on these screens', () => {
