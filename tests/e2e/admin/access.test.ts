@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { demoIds, TestPlatform } from '../../support/platform';
+import { invitationLink } from '../../integration/foundation/helpers';
 import { auditScreen, Browser, ensureUiBuilt, gzippedSize, openBrowser, signIn, signOut } from './support';
 
 /** What each access level sees: the menus and buttons follow the agent's rights (seeds 000 and 003). */
@@ -157,7 +158,7 @@ describe('admin UI: sign-in, rights and session', () => {
     expect(await page.getByRole('heading', { name: 'Lieux' }).count()).toBe(0);
   });
 
-  it('accepts an invitation: the new agent chooses a password and is signed in', async () => {
+  it('sends an invitation to the new agent, who chooses a password and is signed in', async () => {
     await signIn(page, test.baseUrl, 'admin.mairie@demo.test');
     await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/agents`);
     await page.locator('[data-test="invite-agent"]').click();
@@ -166,7 +167,10 @@ describe('admin UI: sign-in, rights and session', () => {
     await page.getByRole('checkbox', { name: 'État civil' }).check();
     violations.push(...(await auditScreen(page, 'agents-invite')));
     await page.locator('[data-test="save"]').click();
-    const link = await page.getByRole('textbox', { name: 'Lien d’invitation' }).inputValue();
+    // The link goes to the new agent's inbox, not to the admin's screen.
+    await page.getByRole('status').filter({ hasText: 'Invitation envoyée à nouvelle.recrue@demo.test' }).waitFor();
+    expect(await page.getByText('/admin/invitations/').count()).toBe(0);
+    const link = await invitationLink(test, 'nouvelle.recrue@demo.test');
     expect(link).toMatch(new RegExp(`^${test.baseUrl}/admin/invitations/`));
     await page.locator('[data-test="close"]').click();
     await signOut(page);
