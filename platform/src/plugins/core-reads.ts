@@ -18,7 +18,7 @@ import { Motif } from '../motifs/motif.entity';
 import { rdvAdminUrl } from '../notifications/calendar-feed';
 import { Organisation } from '../organisations/organisation.entity';
 import type { Platform } from '../platform';
-import { creneauJson, loadSearchSettings, searchCreneaux, SearchMotif, searchWindow } from '../scheduling/search';
+import { isoWriter, loadSearchSettings, searchCreneaux, SearchMotif, searchWindow } from '../scheduling/search';
 import type { SearchScope } from '../scheduling/snapshot';
 import { effectiveSettings, PluginDocument } from './config';
 import type { CoreCreneau, CoreCreneauxSearch, CoreMotif, CoreRdv, PluginCore } from './sdk';
@@ -117,9 +117,12 @@ async function searchTogether(platform: Platform, searches: CheckedSearch[]): Pr
     searcher: audience === 'agent' ? { agentId: NO_AGENT, services: [], wholeOrganisationIds: organisationIds } : null,
   };
   const slotsByMotif = await searchCreneaux({ motifs, scope, audience, now: platform.clock.now().getTime(), settings }, window);
+  const iso = isoWriter(settings.timeZone);
   const answers = new Map(asked.map((search, index) => {
     const slots = search.lieuIds ? slotsByMotif[index].filter((slot) => search.lieuIds!.has(slot.lieuId)) : slotsByMotif[index];
-    return [search, slots.map((slot) => creneauJson(slot, settings.timeZone))];
+    return [search, slots.map((slot) => ({
+      starts_at: iso(slot.startsAt), ends_at: iso(slot.endsAt), agent_id: slot.agentId, lieu_id: slot.lieuId, motif_id: slot.motifId,
+    }))];
   }));
   return searches.map((search) => answers.get(search) ?? []);
 }

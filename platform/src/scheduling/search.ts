@@ -45,15 +45,10 @@ export function creneauJson(slot: Creneau, timeZone: string) {
   };
 }
 
-/**
- * `{"data": [créneaux]}` (and `"meta"` when given) as JSON text, written directly: a territory-wide week is
- * thousands of créneaux, and an object per créneau for JSON.stringify doubles the
- * work and the garbage. Ids are uuids and instants ISO 8601: nothing to escape.
- * Agents share start and end times, so each instant is written once.
- */
-export function creneauxBody(slots: Creneau[], timeZone: string, meta?: object): string {
+/** isoInZone, each instant written once: créneaux share their start and end times. */
+export function isoWriter(timeZone: string): (instant: EpochMs) => string {
   const written = new Map<EpochMs, string>();
-  const iso = (instant: EpochMs) => {
+  return (instant) => {
     let text = written.get(instant);
     if (text === undefined) {
       text = isoInZone(instant, timeZone);
@@ -61,6 +56,16 @@ export function creneauxBody(slots: Creneau[], timeZone: string, meta?: object):
     }
     return text;
   };
+}
+
+/**
+ * `{"data": [créneaux]}` (and `"meta"` when given) as JSON text, written directly: a territory-wide week is
+ * thousands of créneaux, and an object per créneau for JSON.stringify doubles the
+ * work and the garbage. Ids are uuids and instants ISO 8601: nothing to escape.
+ * Agents share start and end times, so each instant is written once.
+ */
+export function creneauxBody(slots: Creneau[], timeZone: string, meta?: object): string {
+  const iso = isoWriter(timeZone);
   let body = '{"data":[';
   slots.forEach((slot, index) => {
     body += `${index === 0 ? '' : ','}{"starts_at":"${iso(slot.startsAt)}","ends_at":"${iso(slot.endsAt)}",`
