@@ -141,7 +141,7 @@ export async function bookOnline(request: ApiRequest<'public'>, body: OnlineBook
     }, body.accept_warnings ?? false);
 
     if (account && !body.prescripteur) {
-      const user = await usagerFor(platform, form, home.organisationId, { ...fiche, email: account.email });
+      const user = await usagerFor(platform, form, home.organisationId, { ...fiche, email: account.email }, account.email);
       const acting: Acting = { type: 'user', agentId: null, userId: user.id };
       const participationId = slot.sessionId
         ? await joinSession(slot.sessionId, { userId: user.id, acting, createdBy: 'user' }, now, zone)
@@ -257,7 +257,9 @@ export async function confirmHold(request: ApiRequest<'public'>, holdId: string,
 
       const rdv = await tx().findOneByOrFail(Rdv, { id: hold.rdv_id });
       const form = await loadForm(platform, 'user');
-      const user = await usagerFor(platform, form, rdv.organisation_id, hold.user_data!);
+      // The code proves the address it was sent to: the usager's own, not a prescripteur's.
+      const provenEmail = hold.booked_by === 'user' ? hold.confirmation_email : null;
+      const user = await usagerFor(platform, form, rdv.organisation_id, hold.user_data!, provenEmail);
       const acting: Acting = { type: hold.booked_by, agentId: null, userId: user.id };
       const zone = await territoryTimeZone();
       let participationId: string;

@@ -124,13 +124,13 @@ describe('online booking', () => {
     expect(noEmail.body.errors.map((error: { path: string }) => error.path)).toEqual(['user.email']);
   });
 
-  it('lets a prescripteur book a motif open to prescripteurs for a known usager, who is matched, not duplicated', async () => {
+  it("lets a prescripteur book for an usager on a new fiche: what anybody can type (another person's email, names and phone) never opens a known fiche", async () => {
     const prescripteur = { first_name: 'Inès', last_name: 'Durand', email: 'ines.durand@association.test' };
-    const body = {
-      motif_id: f.permis, lieu_id: f.hotelDeVille, starts_at: '2026-12-07T14:00:00+01:00', prescripteur,
-      user: { first_name: 'camille', last_name: 'MARTIN', phone_number: '06 12 34 56 78' },
-    };
+    // Camille's names, phone and email, as a stranger could type them.
+    const typed = { first_name: 'camille', last_name: 'MARTIN', phone_number: '06 12 34 56 78', email: 'camille@example.fr' };
+    const body = { motif_id: f.permis, lieu_id: f.hotelDeVille, starts_at: '2026-12-07T14:00:00+01:00', prescripteur, user: typed };
     const users = await countRows(test, 'users');
+    const camilleBefore = await test.sql(`SELECT user_id, organisation_id FROM user_profiles WHERE user_id = $1 ORDER BY organisation_id`, [f.camille]);
     const held = await book(body);
     expectStatus(held, 202);
     expect(held.body.code_sent_to).toBe('i**********@association.test');
@@ -139,11 +139,30 @@ describe('online booking', () => {
 
     const confirmed = await confirm(held.body.id, await holdCode(test, held.body.id));
     expectStatus(confirmed, 200);
-    expect(await countRows(test, 'users')).toEqual(users);
-    const [participation] = await test.sql(`SELECT user_id, created_by, prescripteur FROM participations WHERE rdv_id = $1`, [confirmed.body.id]);
-    expect(participation).toEqual({ user_id: f.camille, created_by: 'prescripteur', prescripteur: { ...prescripteur } });
+    expect(await countRows(test, 'users')).toEqual({ users: users.users + 1 });
+    const [participation] = await test.sql(
+      `SELECT p.user_id, p.created_by, p.prescripteur, u.first_name, u.last_name FROM participations p JOIN users u ON u.id = p.user_id WHERE p.rdv_id = $1`,
+      [confirmed.body.id]);
+    expect(participation).toEqual({
+      user_id: expect.not.stringMatching(f.camille), created_by: 'prescripteur', prescripteur: { ...prescripteur }, first_name: 'camille', last_name: 'MARTIN',
+    });
+    // The answer echoes what the booker typed, and Camille's fiche was neither shown nor attached anywhere new.
+    expect(JSON.stringify(confirmed.body)).not.toContain('Camille');
+    expect(await test.sql(`SELECT user_id, organisation_id FROM user_profiles WHERE user_id = $1 ORDER BY organisation_id`, [f.camille])).toEqual(camilleBefore);
     const [created] = await rdvEvents(test, confirmed.body.id);
     expect(created.payload).toMatchObject({ webhook_reason: 'rdv_created', created_by: 'prescripteur', participations: [expect.objectContaining({ prescripteur })] });
+  });
+
+  it("finds an usager's own fiche when the code sent to its email proves the booker holds that address", async () => {
+    const [slot] = await cniSlots('2026-12-10');
+    const users = await countRows(test, 'users');
+    const held = await book(cni(slot.starts_at, { first_name: 'Camille', last_name: 'Martin', email: 'CAMILLE@example.fr' }));
+    expectStatus(held, 202);
+    const confirmed = await confirm(held.body.id, await holdCode(test, held.body.id));
+    expectStatus(confirmed, 200);
+    expect(await countRows(test, 'users')).toEqual(users);
+    const [participation] = await test.sql(`SELECT user_id FROM participations WHERE rdv_id = $1`, [confirmed.body.id]);
+    expect(participation.user_id).toBe(f.camille);
   });
 
   it('answers a booking form submitted twice with the first answer, holding once', async () => {
