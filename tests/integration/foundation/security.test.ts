@@ -150,7 +150,8 @@ describe('the dev mailbox (one-time codes and links)', () => {
   const fromElsewhere = (path: string, headers: Record<string, string> = {}) => fetch(`${elsewhereUrl}${path}`, { headers });
 
   it('answers 404 to another machine, even one that claims to be loopback or signs in as an agent', async () => {
-    for (const headers of [{}, { 'x-forwarded-for': '127.0.0.1' }, { authorization: `Bearer ${await test.signIn('territoire@demo.test')}` }]) {
+    const attempts: Array<Record<string, string>> = [{}, { 'x-forwarded-for': '127.0.0.1' }, { authorization: `Bearer ${await test.signIn('territoire@demo.test')}` }];
+    for (const headers of attempts) {
       for (const path of ['/dev/mailbox', '/dev/mailbox?format=json']) {
         const response = await fromElsewhere(path, headers);
         expect(response.status).toBe(404);
