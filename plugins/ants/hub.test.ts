@@ -1,5 +1,5 @@
 import { PartnerReply } from '../../platform/src/plugins/sdk';
-import { parseSlotQuery, sortedSlots } from './hub';
+import { LinkTemplate, parseSlotQuery, slotsJson, sortedSlots } from './hub';
 
 const valid = { meeting_point_ids: ['A', 'B'], start_date: '2027-01-04', end_date: '2027-01-31', reason: 'CNI' };
 
@@ -36,17 +36,36 @@ describe('availableTimeSlots parameters', () => {
 });
 
 describe('slots of a meeting point', () => {
+  const linkA = { before: 'https://x/public/organisations/o/motifs/a?lieu_id=l&starts_at=', after: '' };
+  const linkB = { before: 'https://x/b?starts_at=', after: '&from="hub"' };
+  const slot = (datetime: string, link: LinkTemplate) => ({ at: Date.parse(datetime), datetime, link });
+
   it('are sorted by time, one per time, whatever their offsets', () => {
-    const slot = (datetime: string, motif: string) => ({ datetime, callback_url: `https://x/${motif}`, at: Date.parse(datetime) });
     expect(sortedSlots([
-      slot('2027-03-29T09:00:00+02:00', 'a'),
-      slot('2027-03-26T09:00:00+01:00', 'a'),
-      slot('2027-03-29T09:00:00+02:00', 'b'),
-      slot('2027-03-26T08:30:00+01:00', 'b'),
-    ])).toEqual([
-      { datetime: '2027-03-26T08:30:00+01:00', callback_url: 'https://x/b' },
-      { datetime: '2027-03-26T09:00:00+01:00', callback_url: 'https://x/a' },
-      { datetime: '2027-03-29T09:00:00+02:00', callback_url: 'https://x/a' },
+      slot('2027-03-29T09:00:00+02:00', linkA),
+      slot('2027-03-26T09:00:00+01:00', linkA),
+      slot('2027-03-29T09:00:00+02:00', linkB),
+      slot('2027-03-26T08:30:00+01:00', linkB),
+    ]).map((row) => [row.datetime, row.link])).toEqual([
+      ['2027-03-26T08:30:00+01:00', linkB],
+      ['2027-03-26T09:00:00+01:00', linkA],
+      ['2027-03-29T09:00:00+02:00', linkA],
     ]);
+    // Two agents free at the same time: one slot.
+    expect(sortedSlots([slot('2027-03-26T09:00:00+01:00', linkA), slot('2027-03-26T09:00:00+01:00', linkA), slot('2027-03-26T09:20:00+01:00', linkA)])).toHaveLength(2);
+  });
+
+  it('are written as the JSON the hub reads, with the start encoded in the link', () => {
+    const text = slotsJson(new Map([
+      ['A', [slot('2027-01-05T09:00:00+01:00', linkA), slot('2027-01-05T09:20:00+01:00', linkB)]],
+      ['B', []],
+    ]));
+    expect(JSON.parse(text)).toEqual({
+      A: [
+        { datetime: '2027-01-05T09:00:00+01:00', callback_url: 'https://x/public/organisations/o/motifs/a?lieu_id=l&starts_at=2027-01-05T09%3A00%3A00%2B01%3A00' },
+        { datetime: '2027-01-05T09:20:00+01:00', callback_url: 'https://x/b?starts_at=2027-01-05T09%3A20%3A00%2B01%3A00&from="hub"' },
+      ],
+      B: [],
+    });
   });
 });

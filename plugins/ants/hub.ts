@@ -77,59 +77,89 @@ export function parseSlotQuery(query: Request['query']): SlotQuery | PartnerRepl
   return { meetingPointIds, startDate, endDate, category, documentsNumber };
 }
 
-export interface TimeSlot {
+/** A slot's booking link, as the text around its start time (the URL-encoded start is all that changes). */
+export interface LinkTemplate {
+  before: string;
+  after: string;
+}
+
+/** A free slot of a meeting point: its instant (to sort), its time as the hub reads it, its link. */
+export interface SlotRow {
+  at: number;
   datetime: string;
-  callback_url: string;
+  link: LinkTemplate;
 }
 
-/** `2027-01-05T09:00:00+01:00`: seconds, no fraction, the explicit offset. */
-function hubDatetime(iso: string): string {
-  return DateTime.fromISO(iso, { setZone: true }).toISO({ suppressMilliseconds: true })!;
+/** Sorted by time, one slot per time (the first motif's wins); rows from one motif come sorted already (pure). */
+export function sortedSlots(rows: SlotRow[]): SlotRow[] {
+  const sorted = rows.every((row, index) => index === 0 || rows[index - 1].at <= row.at) ? rows : [...rows].sort((a, b) => a.at - b.at);
+  return sorted.filter((row, index) => index === 0 || sorted[index - 1].at !== row.at);
 }
 
-/** Sorted by time, one slot per time: the first motif's wins (pure). */
-export function sortedSlots(slots: (TimeSlot & { at: number })[]): TimeSlot[] {
-  const byTime = new Map<number, TimeSlot>();
-  for (const slot of [...slots].sort((a, b) => a.at - b.at)) {
-    if (!byTime.has(slot.at)) byTime.set(slot.at, { datetime: slot.datetime, callback_url: slot.callback_url });
-  }
-  return [...byTime.values()];
+/**
+ * `{"<id>": [{"datetime": …, "callback_url": …}]}` as JSON text, written directly: 64 meeting
+ * points over a month are some 20,000 slots, and an object per slot for JSON.stringify
+ * costs more than the search. Times are the core's (`2027-01-05T09:00:00+01:00`), the
+ * encoded start only `%`, letters and digits: neither needs escaping (pure).
+ */
+export function slotsJson(byPoint: Map<string, SlotRow[]>): string {
+  const escaped = new Map<LinkTemplate, [string, string]>();
+  const around = (link: LinkTemplate) => {
+    let parts = escaped.get(link);
+    if (!parts) {
+      parts = [JSON.stringify(link.before).slice(0, -1), JSON.stringify(link.after).slice(1)];
+      escaped.set(link, parts);
+    }
+    return parts;
+  };
+  const points = [...byPoint].map(([id, rows]) => `${JSON.stringify(id)}:[${rows.map((row) => {
+    const [before, after] = around(row.link);
+    return `{"datetime":"${row.datetime}","callback_url":${before}${encodeURIComponent(row.datetime)}${after}}`;
+  }).join(',')}]`);
+  return `{${points.join(',')}}`;
 }
+
+/** Stands for the start time in a link asked of the core once per motif and lieu. */
+const START_MARK = 'STARTSAT';
 
 /** This territory's slots for the asked points it publishes: a créneaux search per motif over its points, all at once. */
-async function territorySlots(ctx: PluginContext<AntsConfig>, search: SlotQuery): Promise<Record<string, TimeSlot[]>> {
+async function territorySlots(ctx: PluginContext<AntsConfig>, search: SlotQuery): Promise<Map<string, SlotRow[]>> {
   const points = await publishedPoints(ctx, search.meetingPointIds);
-  if (!points.size) return {};
+  const found = new Map<string, SlotRow[]>([...points.keys()].map((id) => [id, []]));
+  if (!points.size) return found;
   const zone = await ctx.core.timeZone();
   // The hub widens to whole months: days already gone have nothing to offer.
   const today = DateTime.fromJSDate(ctx.now(), { zone }).toISODate()!;
   const from = search.startDate < today ? today : search.startDate;
-  const found = new Map<string, (TimeSlot & { at: number })[]>([...points.keys()].map((id) => [id, []]));
-  if (from <= search.endDate) {
-    const motifs = new Map<string, { organisationId: string; duration: number; lieuIds: string[] }>();
-    for (const point of points.values()) {
-      for (const motif of point.motifs.filter((candidate) => candidate.category === search.category)) {
-        const entry = motifs.get(motif.id) ?? { organisationId: motif.organisation_id, duration: motif.default_duration_in_min, lieuIds: [] };
-        entry.lieuIds.push(point.lieu.id);
-        motifs.set(motif.id, entry);
-      }
-    }
-    // Started together, the searches run as one search of the engine.
-    const searches = await Promise.all([...motifs].map(async ([motifId, motif]) => ({
-      motifId,
-      motif,
-      creneaux: await ctx.core.creneaux({
-        motifId, lieuIds: motif.lieuIds, from, to: search.endDate, durationInMin: motif.duration * search.documentsNumber, audience: 'public',
-      }),
-    })));
-    for (const { motifId, motif, creneaux } of searches) {
-      for (const creneau of creneaux) {
-        const callback = await ctx.core.links.publicCreneau({ organisationId: motif.organisationId, motifId, lieuId: creneau.lieu_id, startsAt: creneau.starts_at });
-        found.get(creneau.lieu_id)?.push({ datetime: hubDatetime(creneau.starts_at), callback_url: callback, at: Date.parse(creneau.starts_at) });
-      }
+  if (from > search.endDate) return found;
+  const motifs = new Map<string, { organisationId: string; duration: number; lieuIds: string[] }>();
+  for (const point of points.values()) {
+    for (const motif of point.motifs.filter((candidate) => candidate.category === search.category)) {
+      const entry = motifs.get(motif.id) ?? { organisationId: motif.organisation_id, duration: motif.default_duration_in_min, lieuIds: [] };
+      entry.lieuIds.push(point.lieu.id);
+      motifs.set(motif.id, entry);
     }
   }
-  return Object.fromEntries([...found].map(([id, slots]) => [id, sortedSlots(slots)]));
+  // Started together, the searches run as one search of the engine.
+  const searches = await Promise.all([...motifs].map(async ([motifId, motif]) => {
+    const links = new Map(await Promise.all(motif.lieuIds.map(async (lieuId) => {
+      const link = await ctx.core.links.publicCreneau({ organisationId: motif.organisationId, motifId, lieuId, startsAt: START_MARK });
+      const at = link.indexOf(START_MARK);
+      return [lieuId, { before: link.slice(0, at), after: link.slice(at + START_MARK.length) }] as const;
+    })));
+    const creneaux = await ctx.core.creneaux({
+      motifId, lieuIds: motif.lieuIds, from, to: search.endDate, durationInMin: motif.duration * search.documentsNumber, audience: 'public',
+    });
+    return { links, creneaux };
+  }));
+  for (const { links, creneaux } of searches) {
+    for (const creneau of creneaux) {
+      // The core writes `2027-01-05T09:00:00+01:00`: the explicit offset the hub accepts (not RDV-SP's ambiguous `Z`).
+      found.get(creneau.lieu_id)?.push({ at: Date.parse(creneau.starts_at), datetime: creneau.starts_at, link: links.get(creneau.lieu_id)! });
+    }
+  }
+  for (const [id, rows] of found) found.set(id, sortedSlots(rows));
+  return found;
 }
 
 export interface HubAppointment {
@@ -164,7 +194,7 @@ async function territoryAppointments(ctx: PluginContext<AntsConfig>, numbers: st
         ?? await ctx.core.links.manageParticipation(usager.participation_id);
       const list = found.get(number) ?? [];
       list.push({
-        meeting_point: (rdv.lieu_id && lieuNames.get(rdv.lieu_id)) || '', datetime: hubDatetime(rdv.starts_at),
+        meeting_point: (rdv.lieu_id && lieuNames.get(rdv.lieu_id)) || '', datetime: rdv.starts_at,
         management_url: url, cancel_url: url, at: Date.parse(rdv.starts_at),
       });
       found.set(number, list);
@@ -193,7 +223,8 @@ export const hubRoutes: PartnerRoute<AntsConfig>[] = [
       const search = parseSlotQuery(request.query);
       if (search instanceof PartnerReply) return search;
       const perTerritory = await request.forEachTerritory((ctx) => territorySlots(ctx, search));
-      return Object.assign({}, ...perTerritory) as Record<string, TimeSlot[]>;
+      const byPoint = new Map(perTerritory.flatMap((found) => [...found]));
+      return new PartnerReply(200, slotsJson(byPoint), { 'content-type': 'application/json; charset=utf-8' });
     },
   },
   {

@@ -21,10 +21,10 @@ const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const http = require('node:http');
 const { performance } = require('node:perf_hooks');
-const { port, token, paths, clients } = workerData;
+const { port, token, paths, clients, headers } = workerData;
 const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
 const get = (path) => new Promise((resolve, reject) => {
-  const request = http.request({ host: '127.0.0.1', port, path, agent, headers: { authorization: 'Bearer ' + token } }, (response) => {
+  const request = http.request({ host: '127.0.0.1', port, path, agent, headers: token ? { authorization: 'Bearer ' + token, ...headers } : headers }, (response) => {
     const chunks = [];
     response.on('data', (chunk) => chunks.push(chunk));
     response.on('end', () => resolve({ status: response.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
@@ -56,10 +56,10 @@ const get = (path) => new Promise((resolve, reject) => {
 })().catch((error) => parentPort.postMessage({ error: String(error && error.stack || error) }));
 `;
 
-/** Calls every path (GET, with the bearer token) from `clients` concurrent clients on a worker thread. */
-export function runClients(port: number, token: string, paths: string[], clients = 1): Promise<ClientRun> {
+/** Calls every path (GET, with the bearer token, or none and the headers given) from `clients` concurrent clients on a worker thread. */
+export function runClients(port: number, token: string | null, paths: string[], clients = 1, headers: Record<string, string> = {}): Promise<ClientRun> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER, { eval: true, workerData: { port, token, paths, clients } });
+    const worker = new Worker(WORKER, { eval: true, workerData: { port, token, paths, clients, headers } });
     worker.once('message', (message: ClientRun & { error?: string }) => {
       void worker.terminate();
       if (message.error) reject(new Error(message.error));

@@ -6,12 +6,13 @@
  * to run only those: `npm run bench -- creneaux`.
  */
 import { performance } from 'node:perf_hooks';
+import { antsSection } from './ants';
 import { bookingSection } from './booking';
 import { creneauxSection } from './creneaux';
 import { notificationsSection } from './notifications';
 import { BenchFigure, BenchSection, formatTable, missedTargets } from './report';
 
-const SECTIONS: BenchSection[] = [creneauxSection, bookingSection, notificationsSection];
+const SECTIONS: BenchSection[] = [creneauxSection, bookingSection, notificationsSection, antsSection];
 
 /** Lower case without accents: `créneaux` is asked for as `creneaux`. */
 function plain(text: string): string {

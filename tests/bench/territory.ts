@@ -1,6 +1,7 @@
 /**
  * A département-scale territory for the bench, written with multi-row INSERTs
- * (not through the API): 20 organisations, 300 agents, 64 lieux, 100 motifs,
+ * (not through the API): 20 organisations, 300 agents, 64 lieux (with structured
+ * addresses and coordinates, as ANTS lists them), 100 motifs (the CNI ones of category cni),
  * 2,000 recurring plages, 50,000 rdvs, 5,000 absences and a few closures.
  * Deterministic: the same seed gives the same territory.
  */
@@ -22,12 +23,12 @@ export const BENCH_PASSWORD = 'bench-password-2026';
 
 type MotifKind = 'cni' | 'acte' | 'mariage' | 'permis' | 'accueil';
 
-const MOTIFS: Record<MotifKind, { name: string; service: string; duration: number; bookableBy: string; buffer: number }> = {
-  cni: { name: "Carte d'identité et passeport", service: 'titres_identite', duration: 20, bookableBy: 'everyone', buffer: 0 },
-  acte: { name: "Acte d'état civil", service: 'etat_civil', duration: 15, bookableBy: 'everyone', buffer: 0 },
-  mariage: { name: 'Mariage — constitution du dossier', service: 'etat_civil', duration: 45, bookableBy: 'agents', buffer: 0 },
-  permis: { name: 'Permis de construire — conseil', service: 'urbanisme', duration: 30, bookableBy: 'agents_and_prescripteurs', buffer: 0 },
-  accueil: { name: 'Premier accueil social', service: 'social', duration: 30, bookableBy: 'everyone', buffer: 10 },
+const MOTIFS: Record<MotifKind, { name: string; service: string; duration: number; bookableBy: string; buffer: number; category: string | null }> = {
+  cni: { name: "Carte d'identité", service: 'titres_identite', duration: 20, bookableBy: 'everyone', buffer: 0, category: 'cni' },
+  acte: { name: "Acte d'état civil", service: 'etat_civil', duration: 15, bookableBy: 'everyone', buffer: 0, category: null },
+  mariage: { name: 'Mariage — constitution du dossier', service: 'etat_civil', duration: 45, bookableBy: 'agents', buffer: 0, category: null },
+  permis: { name: 'Permis de construire — conseil', service: 'urbanisme', duration: 30, bookableBy: 'agents_and_prescripteurs', buffer: 0, category: null },
+  accueil: { name: 'Premier accueil social', service: 'social', duration: 30, bookableBy: 'everyone', buffer: 10, category: null },
 };
 const KINDS_OF_SERVICE: Record<string, MotifKind[]> = {
   titres_identite: ['cni'], etat_civil: ['acte', 'mariage'], urbanisme: ['permis'], social: ['accueil'], secretariat: [],
@@ -110,11 +111,14 @@ export async function buildTerritory(platform: Platform, now: Date): Promise<Ben
     for (let l = 0; l < (o < 4 ? 4 : 3); l++) {
       const lieuId = crypto.randomUUID();
       organisation.lieuIds.push(lieuId);
-      rows.lieux.push([lieuId, territoryId, organisation.id, `Lieu ${l + 1} de Commune ${o + 1}`, `${l + 1} place de la Mairie`]);
+      // A structured address and coordinates, as ANTS lists a meeting point.
+      const postcode = String(71000 + o * 10);
+      rows.lieux.push([lieuId, territoryId, organisation.id, `Lieu ${l + 1} de Commune ${o + 1}`, `${l + 1} place de la Mairie, ${postcode} Commune ${o + 1}`,
+        `${l + 1} place de la Mairie`, postcode, `Commune ${o + 1}`, 46 + o * 0.02 + l * 0.003, 4.5 + o * 0.02 - l * 0.003]);
     }
     for (const [kind, motif] of Object.entries(MOTIFS) as [MotifKind, (typeof MOTIFS)[MotifKind]][]) {
       organisation.motifs[kind] = crypto.randomUUID();
-      rows.motifs.push([organisation.motifs[kind], territoryId, organisation.id, motif.service, motif.name, motif.duration, 'public_office', motif.bookableBy, motif.buffer]);
+      rows.motifs.push([organisation.motifs[kind], territoryId, organisation.id, motif.service, motif.name, motif.duration, 'public_office', motif.bookableBy, motif.buffer, motif.category]);
     }
   }
 
@@ -210,8 +214,8 @@ export async function buildTerritory(platform: Platform, now: Date): Promise<Ben
   await platform.db.system(async () => {
     await tx().query(`INSERT INTO territories (id, name, timezone) VALUES ($1, $2, $3)`, [territoryId, `Bench ${territoryId.slice(0, 8)}`, TIME_ZONE]);
     await insertRows('organisations', ['id', 'territory_id', 'name', 'slug'], rows.organisations);
-    await insertRows('lieux', ['id', 'territory_id', 'organisation_id', 'name', 'address'], rows.lieux);
-    await insertRows('motifs', ['id', 'territory_id', 'organisation_id', 'service_id', 'name', 'default_duration_in_min', 'location_type', 'bookable_by', 'buffer_after_in_min'], rows.motifs);
+    await insertRows('lieux', ['id', 'territory_id', 'organisation_id', 'name', 'address', 'street', 'postcode', 'city', 'latitude', 'longitude'], rows.lieux);
+    await insertRows('motifs', ['id', 'territory_id', 'organisation_id', 'service_id', 'name', 'default_duration_in_min', 'location_type', 'bookable_by', 'buffer_after_in_min', 'category'], rows.motifs);
     await insertRows('agents', ['id', 'territory_id', 'email', 'first_name', 'last_name', 'password_hash', 'territorial_admin', 'calendar_uid'], rows.agents);
     await insertRows('agent_roles', ['territory_id', 'agent_id', 'organisation_id', 'access_level'], rows.agent_roles);
     await insertRows('agent_services', ['territory_id', 'agent_id', 'service_slug'], rows.agent_services);

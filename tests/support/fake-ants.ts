@@ -57,6 +57,7 @@ export class FakeAnts {
   private readonly numbers = new Map<string, HeldNumber>();
   private faults: AntsFault[] = [];
   private readonly sockets = new Set<import('node:net').Socket>();
+  private readonly delayed = new Set<NodeJS.Timeout>();
 
   private constructor(private readonly server: http.Server, readonly url: string, readonly token: string) {}
 
@@ -108,6 +109,7 @@ export class FakeAnts {
   }
 
   async stop(): Promise<void> {
+    for (const timer of this.delayed) clearTimeout(timer);
     for (const socket of this.sockets) socket.destroy();
     await new Promise((resolve) => this.server.close(resolve));
   }
@@ -130,11 +132,13 @@ export class FakeAnts {
     const answer = fault?.status !== undefined
       ? { status: fault.status, body: fault.body ?? JSON.stringify({ detail: `fault ${fault.status}` }) }
       : this.answer(call, route);
-    setTimeout(() => {
+    const timer = setTimeout(() => {
+      this.delayed.delete(timer);
       if (response.destroyed) return;
       response.writeHead(answer.status, { 'content-type': 'application/json' });
       response.end(answer.body);
     }, fault?.delayMs ?? 0);
+    this.delayed.add(timer);
   }
 
   private answer(call: AntsCall, route: string): { status: number; body: string } {

@@ -122,6 +122,7 @@ describe('ANTS hub routes', () => {
       `/availableTimeSlots?${ids.map((id) => `meeting_point_ids=${id}`).join('&')}&start_date=2026-11-01&end_date=2026-12-31&reason=${reason}${extra}`;
     const answer = await hub(query('CNI-PASSPORT'));
     expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(Object.keys(answer.body).sort()).toEqual([f.hotelDeVille, f.annexe].sort());
     expect(answer.body[f.annexe]).toEqual([]);
     const slots = answer.body[f.hotelDeVille] as { datetime: string; callback_url: string }[];
