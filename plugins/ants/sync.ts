@@ -168,7 +168,7 @@ export async function syncRdv(job: SyncJob, ctx: Context, run: PluginJobRun): Pr
   const lastAttempt = run.nextRetryDelayMs === null;
   await ctx.db.query(
     `UPDATE ants_rdv_syncs SET leased_until = NULL, last_error = $3, updated_at = now(),
-            status = CASE WHEN generation <> $2 THEN status WHEN $3::text IS NULL THEN 'done' WHEN $4 THEN 'failed' ELSE 'pending' END
+            status = CASE WHEN generation <> $2 THEN status WHEN $3::text IS NULL THEN 'done' WHEN $4::boolean THEN 'failed' ELSE 'pending' END
       WHERE rdv_id = $1`,
     [job.rdv_id, job.generation, failure?.message ?? null, lastAttempt],
   );

@@ -169,6 +169,22 @@ describe(`ANTS bookings and declarations (${process.env.REDIS_URL ? 'BullMQ' : '
     expect(failures.body.data.map((failure: { error: string }) => failure.error)).toContainEqual(expect.stringContaining('ANTS answered HTTP 500'));
   });
 
+  it('gives an rdv up after 8 failed attempts, and tries it again once the token is saved anew', async () => {
+    ants.setStatus('GIVENUP001', 'validated');
+    ants.fail({ on: 'POST /api/appointments', status: 503, times: 8 });
+    const booked = await agentBooking([await usager('GIVENUP001')], '2026-12-04T09:40:00+01:00');
+    expectStatus(booked, 201);
+    const syncState = async () => (await test.sql(`SELECT status, last_error FROM ants_rdv_syncs WHERE rdv_id = $1`, [booked.body.id]))[0];
+    await waitFor('the given-up sync', async () => (await syncState())?.status === 'failed');
+    expect((await syncState()).last_error).toContain('ANTS answered HTTP 503');
+    expect(ants.declaredFor('GIVENUP001')).toEqual([]);
+    expect(ants.callsTo('POST /api/appointments').filter((call) => call.params.application_id[0] === 'GIVENUP001')).toHaveLength(8);
+
+    expectStatus(await test.call('put', '/api/v1/plugins/ants/api_token', { token: f.tokens.territorialAdmin, body: { token: ants.token } }), 204);
+    await waitFor('the declaration', () => ants.declaredFor('GIVENUP001').length === 1);
+    await waitFor('the sync done', async () => (await syncState()).status === 'done');
+  });
+
   it('checks an online booking: the number upper-cased, statuses refused at the field, a warning to accept', async () => {
     const before = await rdvCount();
     const malformed = await onlineBooking('ABC', '2026-12-07T09:00:00+01:00');
