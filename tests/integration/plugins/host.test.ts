@@ -48,6 +48,7 @@ describe('the plugin host', () => {
     expect(listed.body.data).toEqual([
       expect.objectContaining({ name: 'webhooks', scope: 'organisation', enabled: true, config_key: 'plugins.webhooks', jobs: ['deliver'] }),
       expect.objectContaining({ name: 'example-audit-log', scope: 'territory', enabled: false, events: ['*'] }),
+      expect.objectContaining({ name: 'ants', scope: 'organisation', enabled: false, config_key: 'plugins.ants' }),
     ]);
     expect((await test.call('get', '/api/v1/plugins', { token: mairieAdmin })).status).toBe(403);
   });
