@@ -82,7 +82,10 @@ async function bookingCheck(booking: BookingToCheck): Promise<BookingCheck> {
 
 const LATE = Symbol('late');
 
-/** One plugin's check within its time: late, it refuses with the plugin's words; failing, with ours. */
+/**
+ * One plugin's check within its time: late, it refuses with the plugin's words; an AppError it
+ * throws is meant for the caller and passes as it is; any other failure refuses with ours.
+ */
 async function boundedCheck(platform: Platform, plugin: PluginDefinition<any>, run: () => Promise<BookingCheckResult | void>): Promise<BookingCheckResult | void> {
   const timeoutMs = Math.min(plugin.checks!.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS, platform.config.jobs.httpTimeoutMs);
   let timer: NodeJS.Timeout | undefined;
@@ -94,6 +97,7 @@ async function boundedCheck(platform: Platform, plugin: PluginDefinition<any>, r
     outcome = await Promise.race([Promise.resolve().then(run), deadline]);
   } catch (error) {
     consoleLog('warn', 'plugin booking check failed', { plugin: plugin.name, territory_id: currentTerritoryId(), error: errorMessage(error) });
+    if (error instanceof AppError) throw error;
     throw new AppError('unavailable', 'La vérification de ce rendez-vous a échoué : réessayez dans quelques instants.');
   } finally {
     clearTimeout(timer);

@@ -265,7 +265,11 @@ export interface BookingCheckResult {
 }
 
 export interface PluginChecks<Config> {
-  /** Runs for organisations where the plugin is on, before the booking commits. */
+  /**
+   * Runs for organisations where the plugin is on, before the booking commits. An AppError it
+   * throws reaches the caller as it is (e.g. 503 with the partner's French message); any other
+   * throw refuses the booking with a generic 503.
+   */
   booking?(check: BookingCheck, ctx: PluginContext<Config>): Promise<BookingCheckResult | void>;
   /**
    * Longest the checks may take (default 5 s, capped by the instance): past it the booking is
