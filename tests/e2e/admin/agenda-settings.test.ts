@@ -1,6 +1,6 @@
 import type { Locator, Page } from 'playwright-core';
 import { demoIds, TestPlatform } from '../../support/platform';
-import { AdminSession, auditScreen, choose, signIn, signOut, startAdminSession } from './support';
+import { AdminSession, auditScreen, choose, E2E_NOW, signIn, signOut, startAdminSession } from './support';
 
 /**
  * The agenda's settings (seed 004, 6tzen): exceptional closures and reference weeks for an
@@ -129,9 +129,11 @@ describe('admin UI: closures, reference weeks and public holidays', () => {
     await signOut(page);
     await signIn(page, test.baseUrl, 'territoire@demo.test');
     await nav().getByRole('link', { name: 'Jours fériés' }).click();
-    // This year's and next year's holidays, in Paris.
-    const year = Number(new Intl.DateTimeFormat('en', { timeZone: 'Europe/Paris', year: 'numeric' }).format(new Date()));
+    // This year's and next year's holidays, in Paris: the year of the platform's (and browser's) "now".
+    const year = Number(new Intl.DateTimeFormat('en', { timeZone: 'Europe/Paris', year: 'numeric' }).format(E2E_NOW));
     await page.getByRole('heading', { name: `Jours fériés ${year + 1}` }).waitFor();
+    // The document in force is on screen (its version marked so): a zone chosen before would give way to it.
+    await page.locator('[data-test^="version-"]', { hasText: 'en vigueur' }).waitFor();
     expect(await page.locator(`[data-test="holiday-${year}-12-26"]`).count()).toBe(0);
     await choose(page, 'Zone des jours fériés *', 'Alsace-Moselle');
     await page.locator(`[data-test="holiday-${year}-12-26"]`).getByText('Lendemain de Noël').waitFor();

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { Locator, Page } from 'playwright-core';
 import { demoIds, TestPlatform } from '../../support/platform';
-import { AdminSession, auditScreen, choose, signIn, signOut, startAdminSession } from './support';
+import { AdminSession, auditScreen, choose, E2E_NOW, firstPlainWeek, signIn, signOut, startAdminSession } from './support';
 
 /**
  * The agenda screen (seeds on plages d'ouverture and absences): an agent opens a weekly plage,
@@ -14,8 +14,9 @@ describe('admin UI: agenda', () => {
   let ids: Awaited<ReturnType<typeof demoIds>>;
   let session: AdminSession;
   const violations: string[] = [];
-  // Next week in Paris, so that every day shown is to come whatever the day the test runs.
-  const monday = DateTime.now().setZone('Europe/Paris').startOf('week').plus({ weeks: 1 });
+  // A week after the platform's "now" (every day shown is to come) with no public holiday:
+  // each weekday shows its plages.
+  const monday = firstPlainWeek(DateTime.fromJSDate(E2E_NOW, { zone: 'Europe/Paris' }).plus({ weeks: 1 }));
   const day = (offset: number) => monday.plus({ days: offset }).toISODate()!;
   const agendaUrl = (query = `date=${day(0)}`) => `${test.baseUrl}/admin/organisations/${ids.mairie}/agenda?${query}`;
   /** The calendar's column of one day. */

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { Locator, Page } from 'playwright-core';
 import { demoIds, TestPlatform } from '../../support/platform';
-import { AdminSession, auditScreen, choose, signIn, signOut, startAdminSession } from './support';
+import { AdminSession, auditScreen, choose, E2E_NOW, firstPlainWeek, signIn, signOut, startAdminSession } from './support';
 
 const ZONE = 'Europe/Paris';
 
@@ -19,8 +19,11 @@ describe('admin UI: trouver un rendez-vous', () => {
   let annexe: string;
   let adminToken: string;
   const violations: string[] = [];
-  /** Monday of the week plages start in: three weeks ahead, so this week has nothing to offer. */
-  const monday = DateTime.now().setZone(ZONE).startOf('week').plus({ weeks: 3 });
+  /**
+   * Monday of the week plages start in: three weeks or more after the platform's "now", so
+   * this week has nothing to offer, and a week with no holiday: each weekday has its créneaux.
+   */
+  const monday = firstPlainWeek(DateTime.fromJSDate(E2E_NOW, { zone: ZONE }).plus({ weeks: 3 }));
   const at = (time: string) => DateTime.fromISO(`${monday.toISODate()}T${time}`, { zone: ZONE }).toISO({ suppressMilliseconds: true })!;
   const slot = (time: string, agentId: string): Locator => page.locator(`[data-test="creneau"][data-starts-at="${at(time)}"][data-agent="${agentId}"]`);
   /** Waits for the list to show `n` créneaux (it reloads after each change of the search). */

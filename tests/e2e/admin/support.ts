@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { DateTime } from 'luxon';
 import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
+import { holidayZones, publicHolidays } from '../../../platform/src/agenda/holidays';
 import { DEMO_PASSWORD, demoIds, TestPlatform } from '../../support/platform';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -47,14 +49,43 @@ export function ensureUiBuilt(workspace: 'admin-ui' | 'public-ui'): void {
   if (!builtIsCurrent(ui)) throw new Error(`${workspace} did not build`);
 }
 
+/**
+ * "Now" for the admin browser tests: the platform's injected clock and the browser's
+ * (Playwright's) both start there, so what the screens show ("this week", upcoming
+ * closures, this year's holidays) never depends on the day the suite runs.
+ * Wednesday 18 November 2026, 10:00 in Paris: no public holiday nor DST change near,
+ * and before the dates agenda-settings.test.ts writes (January and February 2027).
+ */
+export const E2E_NOW = new Date('2026-11-18T09:00:00Z');
+
+const PARIS = 'Europe/Paris';
+
+/**
+ * The Monday (in Paris) of the first week from `from`'s week on whose seven days hold no
+ * public holiday of any zone (date-holidays, as the platform reads it) and no DST change:
+ * every weekday of it offers the same créneaux, whatever "now" is.
+ */
+export function firstPlainWeek(from: DateTime): DateTime {
+  let monday = from.setZone(PARIS).startOf('week');
+  for (;;) {
+    const sunday = monday.plus({ days: 6 });
+    const holidays = holidayZones.flatMap((zone) => publicHolidays(zone, monday.toISODate()!, sunday.toISODate()!));
+    if (holidays.length === 0 && monday.offset === sunday.endOf('day').offset) return monday;
+    monday = monday.plus({ weeks: 1 });
+  }
+}
+
 export interface Browser {
   context: BrowserContext;
   page: Page;
   close(): Promise<void>;
 }
 
-/** Debian's chromium, headless, with a throwaway profile. */
-export async function openBrowser(): Promise<Browser> {
+/**
+ * Debian's chromium, headless, with a throwaway profile. With `now`, the pages' clock
+ * starts at that instant (then runs), as the platform's injected clock does.
+ */
+export async function openBrowser(options: { now?: Date } = {}): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run tests/setup.sh (apt-get install chromium)`);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'lapin-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -64,6 +95,7 @@ export async function openBrowser(): Promise<Browser> {
     viewport: { width: 1366, height: 900 },
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  if (options.now) await context.clock.install({ time: options.now });
   const page = context.pages()[0] ?? (await context.newPage());
   // Generous: CI runs two browser files at once on two cores.
   page.setDefaultTimeout(30_000);
@@ -85,7 +117,10 @@ export async function signIn(page: Page, baseUrl: string, email: string, passwor
   await page.waitForURL((url) => !url.pathname.endsWith('/sign-in'));
 }
 
-/** A running platform with the demo tenant and the built admin UI, in chromium, signed in as `email`. */
+/**
+ * A running platform with the demo tenant and the built admin UI, in chromium, signed in as
+ * `email`; the platform and the browser live at E2E_NOW.
+ */
 export interface AdminSession {
   test: TestPlatform;
   browser: Browser;
@@ -96,9 +131,9 @@ export interface AdminSession {
 
 export async function startAdminSession(email: string): Promise<AdminSession> {
   ensureUiBuilt('admin-ui');
-  const test = await TestPlatform.start();
+  const test = await TestPlatform.start({ now: E2E_NOW });
   const ids = await demoIds(test);
-  const browser = await openBrowser();
+  const browser = await openBrowser({ now: E2E_NOW });
   await signIn(browser.page, test.baseUrl, email);
   return {
     test, browser, page: browser.page, ids,
