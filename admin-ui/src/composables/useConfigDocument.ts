@@ -38,10 +38,12 @@ export function useConfigDocument<D extends Record<string, any>>(key: string, em
     return true;
   }
 
+  /** Reads the version in force; a form the user changed while it loaded keeps their changes. */
   async function reload(): Promise<void> {
+    const asked = JSON.stringify(form.value.value);
     try {
       current.value = await api.get<ConfigVersion<D>>(path);
-      showInForce();
+      if (JSON.stringify(form.value.value) === asked) showInForce();
     } catch (error) {
       form.problem.value = describeError(error);
     }

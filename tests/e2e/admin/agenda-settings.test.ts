@@ -128,14 +128,25 @@ describe('admin UI: closures, reference weeks and public holidays', () => {
   it('lets the territorial admin choose the zone and reopen a holiday, stored in the configuration document', async () => {
     await signOut(page);
     await signIn(page, test.baseUrl, 'territoire@demo.test');
+    // The document in force answers late: a zone chosen meanwhile must not be put back by it.
+    const inForce = '**/api/v1/territories/current/config/holidays';
+    let answer!: () => void;
+    const late = new Promise<void>((resolve) => { answer = resolve; });
+    await page.route(inForce, async (route) => {
+      if (route.request().method() === 'GET') await late;
+      await route.continue();
+    });
     await nav().getByRole('link', { name: 'Jours fériés' }).click();
     // This year's and next year's holidays, in Paris: the year of the platform's (and browser's) "now".
     const year = Number(new Intl.DateTimeFormat('en', { timeZone: 'Europe/Paris', year: 'numeric' }).format(E2E_NOW));
     await page.getByRole('heading', { name: `Jours fériés ${year + 1}` }).waitFor();
-    // The document in force is on screen (its version marked so): a zone chosen before would give way to it.
-    await page.locator('[data-test^="version-"]', { hasText: 'en vigueur' }).waitFor();
     expect(await page.locator(`[data-test="holiday-${year}-12-26"]`).count()).toBe(0);
     await choose(page, 'Zone des jours fériés *', 'Alsace-Moselle');
+    const answered = page.waitForResponse((response) => response.url().endsWith('/config/holidays') && response.request().method() === 'GET');
+    answer();
+    await answered;
+    await page.unroute(inForce);
+    await page.locator('[data-test^="version-"]', { hasText: 'en vigueur' }).waitFor();
     await page.locator(`[data-test="holiday-${year}-12-26"]`).getByText('Lendemain de Noël').waitFor();
 
     const mayDay = page.locator(`[data-test="holiday-${year + 1}-05-01"]`);
