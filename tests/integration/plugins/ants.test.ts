@@ -31,6 +31,12 @@ describe(`ANTS bookings and declarations (${process.env.REDIS_URL ? 'BullMQ' : '
     expectStatus(await test.call('put', '/api/v1/plugins/ants/api_token', { token: f.tokens.territorialAdmin, body: { token: ants.token } }), 204);
   });
   afterAll(async () => {
+    // Stopping while an event or a sync is in flight leaves the process running (whatever the plugin): let them end.
+    await waitFor('the pipeline idle', async () => (await test.sql(
+      `SELECT (SELECT count(*) FROM outbox_events e WHERE NOT EXISTS (SELECT 1 FROM consumer_receipts r WHERE r.event_id = e.id))
+            + (SELECT count(*) FROM consumer_receipts WHERE status = 'pending')
+            + (SELECT count(*) FROM ants_rdv_syncs WHERE status = 'pending' OR leased_until IS NOT NULL) AS busy`,
+    ))[0].busy == 0);
     await running.stop();
     await ants.stop();
     await dropQueueKeys(test.platform.config);
@@ -183,6 +189,19 @@ describe(`ANTS bookings and declarations (${process.env.REDIS_URL ? 'BullMQ' : '
     expectStatus(await test.call('put', '/api/v1/plugins/ants/api_token', { token: f.tokens.territorialAdmin, body: { token: ants.token } }), 204);
     await waitFor('the declaration', () => ants.declaredFor('GIVENUP001').length === 1);
     await waitFor('the sync done', async () => (await syncState()).status === 'done');
+  });
+
+  it('syncs, on recovery, an rdv whose job was lost with a process', async () => {
+    ants.setStatus('RECOVER001', 'validated');
+    const booked = await agentBooking([await usager('RECOVER001')], '2026-12-04T10:00:00+01:00');
+    expectStatus(booked, 201);
+    await waitFor('the declaration', () => ants.declaredFor('RECOVER001').length === 1);
+    await waitFor('the sync done', async () => (await test.sql(`SELECT status FROM ants_rdv_syncs WHERE rdv_id = $1`, [booked.body.id]))[0]?.status === 'done');
+    // What a process that stopped after the event, before the job, leaves: the rdv cancelled, its sync asked and pending.
+    await test.sql(`UPDATE rdvs SET status = 'excused' WHERE id = $1`, [booked.body.id]);
+    await test.sql(`UPDATE ants_rdv_syncs SET status = 'pending', generation = generation + 1 WHERE rdv_id = $1`, [booked.body.id]);
+    await running.pipeline.recover(0);
+    await waitFor('the withdrawal', () => ants.declaredFor('RECOVER001').length === 0);
   });
 
   it('checks an online booking: the number upper-cased, statuses refused at the field, a warning to accept', async () => {
