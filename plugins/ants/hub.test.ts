@@ -60,7 +60,7 @@ describe('slots of a meeting point', () => {
       ['A', [slot('2027-01-05T09:00:00+01:00', linkA), slot('2027-01-05T09:20:00+01:00', linkB)]],
       ['B', []],
     ]));
-    expect(JSON.parse(text)).toEqual({
+    expect(JSON.parse(text.toString())).toEqual({
       A: [
         { datetime: '2027-01-05T09:00:00+01:00', callback_url: 'https://x/public/organisations/o/motifs/a?lieu_id=l&starts_at=2027-01-05T09%3A00%3A00%2B01%3A00' },
         { datetime: '2027-01-05T09:20:00+01:00', callback_url: 'https://x/b?starts_at=2027-01-05T09%3A20%3A00%2B01%3A00&from="hub"' },

@@ -176,11 +176,12 @@ export async function syncRdv(job: SyncJob, ctx: Context, run: PluginJobRun): Pr
 }
 
 async function reconcileWithAnts(ctx: Context, rdvId: string, organisationId: string): Promise<void> {
-  const settings = await ctx.settingsFor(organisationId);
+  const rdv = await ctx.core.rdv(rdvId);
+  // The rdv's organisation decides (an usager's change comes from any of theirs); a deleted one's is the one that asked.
+  const settings = await ctx.settingsFor(rdv?.organisation_id ?? organisationId);
   // Turned off: what was declared stays as it is (nothing is called any more).
   if (!settings.enabled) return;
   const now = ctx.now();
-  const rdv = await ctx.core.rdv(rdvId);
   // An rdv that took place keeps its appointments: ANTS keeps its history.
   if (rdv && Date.parse(rdv.starts_at) <= now.getTime()) return;
   const [motif] = rdv ? await ctx.core.motifs({ ids: [rdv.motif_id] }) : [];
