@@ -239,6 +239,8 @@ export class PluginTestHarness<Config> {
           return `${publicUrl}/public/rdvs/token-of-${participationId}`;
         },
         adminRdv: (rdvId) => `${publicUrl}/admin/rdvs/${rdvId}`,
+        publicOrganisation: (slug) => `${publicUrl}/public/organisations/${encodeURIComponent(slug)}`,
+        partnerRoutes: () => `${publicUrl}/api/${this.plugin.name}`,
       },
     };
   }

@@ -47,7 +47,7 @@ export const REASONS = {
 const filled = (text: string | null): text is string => text !== null && text.trim() !== '';
 
 /** The point ANTS would list for this lieu, or the reasons it cannot (pure). */
-export function meetingPointOf(lieu: CoreLieu, organisation: CoreOrganisation, onlineMotifs: number, publicUrl: string): { meetingPoint: MeetingPoint | null; reasons: string[] } {
+export function meetingPointOf(lieu: CoreLieu, onlineMotifs: number, website: string): { meetingPoint: MeetingPoint | null; reasons: string[] } {
   const reasons: string[] = [];
   if (onlineMotifs === 0) reasons.push(REASONS.noOnlineMotif);
   if (!filled(lieu.street) || !filled(lieu.postcode) || !filled(lieu.city)) reasons.push(REASONS.noAddress);
@@ -63,19 +63,9 @@ export function meetingPointOf(lieu: CoreLieu, organisation: CoreOrganisation, o
       public_entry_address: lieu.street!.trim(),
       zip_code: lieu.postcode!.trim(),
       city_name: lieu.city!.trim(),
-      website: `${publicUrl}/public/organisations/${encodeURIComponent(organisation.slug)}`,
+      website,
     },
   };
-}
-
-/**
- * The platform's public address. The SDK gives no such setting: it is read off the admin
- * link of an rdv (`<publicUrl>/admin/rdvs/<id>`), the one link the core builds without a record.
- */
-export function publicBaseUrl(ctx: PluginContext<AntsConfig>): string {
-  const link = ctx.core.links.adminRdv('_');
-  const at = link.lastIndexOf('/admin/');
-  return at >= 0 ? link.slice(0, at) : new URL(link).origin;
 }
 
 /** Every open lieu (or those of `lieuIds`) of the organisations where the plugin is on, published or not, in this territory. */
@@ -87,13 +77,12 @@ export async function meetingPointEntries(ctx: PluginContext<AntsConfig>, lieuId
   if (!lieux.length) return [];
   const motifs = await ctx.core.motifs({ organisationIds: [...new Set(lieux.map((lieu) => lieu.organisation_id))], categories: [...ANTS_CATEGORIES] });
   const byId = new Map(organisations.map((organisation) => [organisation.id, organisation]));
-  const publicUrl = publicBaseUrl(ctx);
   return lieux
     .filter((lieu) => lieu.availability === 'enabled' && byId.has(lieu.organisation_id))
     .map((lieu) => {
       const organisation = byId.get(lieu.organisation_id)!;
       const online = motifs.filter((motif) => motif.organisation_id === lieu.organisation_id && motif.bookable_by === 'everyone');
-      const { meetingPoint, reasons } = meetingPointOf(lieu, organisation, online.length, publicUrl);
+      const { meetingPoint, reasons } = meetingPointOf(lieu, online.length, ctx.core.links.publicOrganisation(organisation.slug));
       return {
         lieu_id: lieu.id,
         organisation_id: organisation.id,

@@ -1,6 +1,6 @@
 import type { PluginRoute } from '../../platform/src/plugins/sdk';
 import { API_TOKEN_SECRET, AntsConfig } from './config';
-import { meetingPointEntries, publicBaseUrl } from './meeting-points';
+import { meetingPointEntries } from './meeting-points';
 import { retryFailedSyncs } from './sync';
 
 /** The admin screen's routes, under `/api/v1/plugins/ants`, for territorial admins. */
@@ -38,7 +38,7 @@ export const adminRoutes: PluginRoute<AntsConfig>[] = [
       return {
         api_token_set: (await ctx.secrets.get(API_TOKEN_SECRET)) !== null,
         hub_token_set: Boolean(ctx.instance.hubToken),
-        hub_base_url: `${publicBaseUrl(ctx)}/api/ants`,
+        hub_base_url: ctx.core.links.partnerRoutes(),
       };
     },
   },

@@ -22,6 +22,7 @@ import { isoWriter, loadSearchSettings, searchCreneaux, SearchMotif, searchWindo
 import type { SearchScope } from '../scheduling/snapshot';
 import { effectiveSettings, PluginDocument } from './config';
 import type { CoreCreneau, CoreCreneauxSearch, CoreMotif, CoreRdv, PluginCore } from './sdk';
+import { partnerRoutesPath } from './partner-routes';
 
 /** An rdv lasts at most 12 hours (a constraint of the rdvs table): so does a créneau asked for. */
 const MAX_DURATION_IN_MIN = 12 * 60;
@@ -160,6 +161,7 @@ function creneauxBatcher(platform: Platform, inTerritory: <T>(work: () => Promis
 /** The core as a plugin reads it in one territory; `pluginDocument` reads the plugin's settings document there. */
 export function createPluginCore(
   platform: Platform,
+  pluginName: string,
   territoryId: string,
   pluginDocument: () => Promise<PluginDocument>,
 ): PluginCore {
@@ -221,6 +223,8 @@ export function createPluginCore(
         return issueRdvLink(platform, participationId);
       }),
       adminRdv: (rdvId) => rdvAdminUrl(platform, rdvId),
+      publicOrganisation: (slug) => `${platform.config.publicUrl}/public/organisations/${encodeURIComponent(slug)}`,
+      partnerRoutes: () => `${platform.config.publicUrl}${partnerRoutesPath(pluginName)}`,
     },
   };
 }

@@ -93,7 +93,7 @@ export function createPluginContext(platform: Platform, plugin: AnyPlugin, scope
     queue: { add: (job, payload, options) => addPluginJob(platform, plugin, { territory_id: territoryId, organisation_id: organisationId, payload }, job, options) },
     db: { query, transaction: inTerritory },
     now: () => platform.clock.now(),
-    core: createPluginCore(platform, territoryId, () => readPluginDocument(platform, plugin)),
+    core: createPluginCore(platform, plugin.name, territoryId, () => readPluginDocument(platform, plugin)),
     instance: instanceSettingsOf(platform, plugin),
   };
 }

@@ -71,7 +71,7 @@ function partnerRequest(platform: Platform, plugin: PluginDefinition<any>, log: 
 function mountPartnerRoute(plugin: PluginDefinition<any>, partnerRoute: PartnerRoute<any>, log: LogSink): RouteDefinition {
   return route({
     method: partnerRoute.method,
-    path: `/api/${plugin.name}${partnerRoute.path}`,
+    path: `${partnerRoutesPath(plugin.name)}${partnerRoute.path}`,
     summary: partnerRoute.summary,
     tag: `plugin ${plugin.name} (partner)`,
     access: 'public',
@@ -83,6 +83,11 @@ function mountPartnerRoute(plugin: PluginDefinition<any>, partnerRoute: PartnerR
       return answer instanceof PartnerReply ? new Reply(answer.status, answer.body, answer.headers) : answer;
     },
   }) as RouteDefinition;
+}
+
+/** Where a plugin's partner routes are mounted. */
+export function partnerRoutesPath(pluginName: string): string {
+  return `/api/${pluginName}`;
 }
 
 /** The plugins' partner routes, each under `/api/<plugin name>`, public (the plugin checks its caller). */

@@ -220,6 +220,10 @@ export interface PluginCore {
     manageParticipation(participationId: string): Promise<string>;
     /** The rdv's fiche in the admin UI. */
     adminRdv(rdvId: string): string;
+    /** An organisation's page on the public portal, by its slug. */
+    publicOrganisation(slug: string): string;
+    /** The base URL of this plugin's partner routes (`<public URL>/api/<plugin>`): what the partner is told. */
+    partnerRoutes(): string;
   };
 }
 
