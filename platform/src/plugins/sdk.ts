@@ -10,6 +10,7 @@ export type { DomainEvent } from '../events/domain-event';
 export type { DomainEventKind as EventKind } from '../events/outbox';
 export { AppError } from '../errors';
 import type { FieldError } from '../errors';
+import type { LieuRead } from '../lieux/reads';
 export type { FieldError };
 export { listBody, readPage } from '../http/pagination';
 export type { JsonSchema };
@@ -120,21 +121,8 @@ export interface CoreOrganisation {
   plugin_enabled: boolean;
 }
 
-export interface CoreLieu {
-  id: string;
-  organisation_id: string;
-  name: string;
-  /** The address as one line, as agents typed it. */
-  address: string;
-  /** The structured address and coordinates, null until entered (ANTS needs them). */
-  street: string | null;
-  postcode: string | null;
-  city: string | null;
-  latitude: number | null;
-  longitude: number | null;
-  phone_number: string | null;
-  availability: 'enabled' | 'disabled' | 'single_use';
-}
+/** A lieu, with its one-line address and its structured one with coordinates (null until entered: ANTS needs them). */
+export type CoreLieu = LieuRead;
 
 export interface CoreMotif {
   id: string;
