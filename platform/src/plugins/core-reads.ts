@@ -168,18 +168,13 @@ export function createPluginCore(
   const inTerritory = <T>(work: () => Promise<T>) => platform.db.tenant(territoryId, work);
   let timeZone: Promise<string> | undefined;
   const zone = () => (timeZone ??= inTerritory(async () => (await loadSearchSettings(platform.schemas)).timeZone));
-  // Publishing thousands of créneaux names a few organisations: their slugs are read once.
-  const slugs = new Map<string, Promise<string>>();
-  const slugOf = (organisationId: string) => {
-    let slug = slugs.get(organisationId);
-    if (!slug) {
-      slug = inTerritory(async () => {
-        const organisation = isUuid(organisationId) ? await tx().findOneBy(Organisation, { id: organisationId }) : null;
-        if (!organisation) throw AppError.notFound('Organisation');
-        return organisation.slug;
-      });
-      slugs.set(organisationId, slug);
-    }
+  // Publishing thousands of créneaux names a few organisations: their slugs are read once, in
+  // one query (links built concurrently must not send concurrent queries on one transaction).
+  let slugs: Promise<Map<string, string>> | undefined;
+  const slugOf = async (organisationId: string) => {
+    slugs ??= inTerritory(async () => new Map((await tx().find(Organisation, { select: { id: true, slug: true } })).map(({ id, slug }) => [id, slug])));
+    const slug = (await slugs).get(organisationId);
+    if (!slug) throw AppError.notFound('Organisation');
     return slug;
   };
 
