@@ -7,6 +7,8 @@ import type { Platform } from '../platform';
 /** Wrong guesses allowed on one secret before a pause. */
 export const MAX_FAILURES = 5;
 export const PAUSE_MS = 15 * 60_000;
+/** What a guess refused because others are in flight is told to wait, in seconds. */
+const IN_FLIGHT_RETRY_S = 5;
 
 /** Refusals that count as a wrong guess (made by `wrongGuess`). */
 const wrongGuesses = new WeakSet<AppError>();
@@ -36,48 +38,70 @@ export class AttemptCounter {
   }
 
   /**
-   * Runs an attempt unless the secret is paused. A wrong guess it throws is
-   * counted in a transaction of its own (the attempt's own rolls back with its
-   * refusal); a success forgets the earlier wrong guesses.
+   * Runs an attempt unless the secret is paused. The attempt is counted before it is
+   * evaluated, in one atomic statement, so parallel requests cannot try more than
+   * MAX_FAILURES guesses between two pauses. A wrong guess keeps its count (in a
+   * transaction of its own: the attempt's own rolls back with its refusal), the
+   * MAX_FAILURES-th pauses the secret; a right one forgets the count; any other
+   * refusal gives its place back.
    */
   async guard<T>(koa: Context, attempt: () => Promise<T>): Promise<T> {
-    await this.assertOpen(koa);
+    await this.reserve(koa);
+    let outcome: 'right' | 'wrong' | 'other' = 'other';
     try {
       const result = await attempt();
-      await this.reset();
+      outcome = 'right';
       return result;
     } catch (error) {
-      if (error instanceof AppError && wrongGuesses.has(error)) await this.recordFailure();
+      if (error instanceof AppError && wrongGuesses.has(error)) outcome = 'wrong';
       throw error;
+    } finally {
+      await this.settle(outcome);
     }
   }
 
-  private async assertOpen(koa: Context): Promise<void> {
+  private async reserve(koa: Context): Promise<void> {
+    const now = this.platform.clock.now();
     const [row] = await this.platform.db.system(() =>
-      tx().query(`SELECT locked_until FROM access_attempts WHERE key = $1`, [this.key]));
-    const lockedUntil = row?.locked_until ? new Date(row.locked_until).getTime() : 0;
-    const waitMs = lockedUntil - this.platform.clock.now().getTime();
+      tx().query(
+        `INSERT INTO access_attempts AS a (key, failures, locked_until, updated_at) VALUES ($1, 1, NULL, $2)
+         ON CONFLICT (key) DO UPDATE
+            SET failures = CASE WHEN a.locked_until > $2 THEN a.failures ELSE a.failures + 1 END, updated_at = $2
+         RETURNING failures, locked_until`,
+        [this.key, now],
+      ));
+    const waitMs = (row.locked_until ? new Date(row.locked_until).getTime() : 0) - now.getTime();
     if (waitMs > 0) {
       koa.set('Retry-After', String(Math.ceil(waitMs / 1000)));
       throw new AppError('too_many', `Too many wrong attempts: try again in ${Math.ceil(waitMs / 60_000)} minutes`);
     }
+    if (row.failures > MAX_FAILURES) {
+      // Guesses already in flight use up what is left before a pause.
+      await this.settle('other');
+      koa.set('Retry-After', String(IN_FLIGHT_RETRY_S));
+      throw new AppError('too_many', 'Too many attempts at once: try again in a moment');
+    }
   }
 
-  /** The MAX_FAILURES-th wrong guess pauses the secret and starts a new count. */
-  private async recordFailure(): Promise<void> {
+  private async settle(outcome: 'right' | 'wrong' | 'other'): Promise<void> {
     const now = this.platform.clock.now();
-    await this.platform.db.system(() =>
-      tx().query(
-        `INSERT INTO access_attempts AS a (key, failures, locked_until, updated_at) VALUES ($1, 1, NULL, $2)
-         ON CONFLICT (key) DO UPDATE
-            SET failures = CASE WHEN a.failures + 1 >= $3 THEN 0 ELSE a.failures + 1 END,
-                locked_until = CASE WHEN a.failures + 1 >= $3 THEN $4::timestamptz ELSE a.locked_until END,
-                updated_at = $2`,
-        [this.key, now, MAX_FAILURES, new Date(now.getTime() + PAUSE_MS)],
-      ));
-  }
-
-  private async reset(): Promise<void> {
-    await this.platform.db.system(() => tx().query(`DELETE FROM access_attempts WHERE key = $1`, [this.key]));
+    await this.platform.db.system(async () => {
+      if (outcome === 'right') {
+        await tx().query(`DELETE FROM access_attempts WHERE key = $1`, [this.key]);
+      } else if (outcome === 'other') {
+        await tx().query(`UPDATE access_attempts SET failures = greatest(failures - 1, 0) WHERE key = $1`, [this.key]);
+        // Nothing counted and no pause in force: the secret is as if never tried.
+        await tx().query(`DELETE FROM access_attempts WHERE key = $1 AND failures = 0 AND (locked_until IS NULL OR locked_until <= $2)`, [this.key, now]);
+      } else {
+        await tx().query(
+          `UPDATE access_attempts
+              SET locked_until = CASE WHEN failures >= $2 THEN $3::timestamptz ELSE locked_until END,
+                  failures = CASE WHEN failures >= $2 THEN 0 ELSE failures END,
+                  updated_at = $4
+            WHERE key = $1`,
+          [this.key, MAX_FAILURES, new Date(now.getTime() + PAUSE_MS), now],
+        );
+      }
+    });
   }
 }

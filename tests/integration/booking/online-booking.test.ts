@@ -197,6 +197,18 @@ describe('online booking', () => {
     expect(Number(paused.headers.get('retry-after'))).toBe(900);
   });
 
+  it('evaluates no more than 5 guesses of a code sent all at once: the others wait, then the code is paused', async () => {
+    const [, slot] = await cniSlots('2026-12-09');
+    const held = await book(cni(slot.starts_at));
+    const code = await holdCode(test, held.body.id);
+    const guesses = Array.from({ length: 30 }, (_, index) => String((Number(code) + 1 + index) % 1_000_000).padStart(6, '0'));
+    const answers = await Promise.all(guesses.map((guess) => confirm(held.body.id, guess)));
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 403).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((status) => status !== 403).every((status) => status === 429)).toBe(true);
+    expectProblem(await confirm(held.body.id, code), 429);
+  });
+
   it('seats usagers in a collectif session until it is full', async () => {
     const session = await test.call('post', `/api/v1/organisations/${f.ccas}/rdvs`, {
       token: f.tokens.ccasAdmin,
