@@ -18,8 +18,14 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', LOG_N, 8, 1, salt.toString('base64'), hash.toString('base64')].join('$');
 }
 
+/** Hashed once: an unknown email (or an account without password) costs a sign-in the same time as a known one. */
+let dummyHash: Promise<string> | undefined;
+
 export async function verifyPassword(password: string, stored: string | null | undefined): Promise<boolean> {
-  if (!stored) return false;
+  if (!stored) {
+    await verifyPassword(password, await (dummyHash ??= hashPassword(generateToken())));
+    return false;
+  }
   const [scheme, logN, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt') return false;
   const expected = Buffer.from(hash, 'base64');

@@ -15,17 +15,28 @@ const wrongGuesses = new WeakSet<AppError>();
 
 /** The refusal of a wrong secret (letters, code): counted by the AttemptCounter guarding the request. */
 export function wrongGuess(path: string, message: string): AppError {
-  const error = new AppError('forbidden', message, [{ path, message: 'does not match' }]);
+  return countedAsWrongGuess(new AppError('forbidden', message, [{ path, message: 'does not match' }]));
+}
+
+/** Marks a refusal (a wrong password's 401...) as a wrong guess the guarding counters count. */
+export function countedAsWrongGuess(error: AppError): AppError {
   wrongGuesses.add(error);
   return error;
 }
 
+/** How many wrong guesses a counter allows before it pauses its subject, and for how long. */
+export interface AttemptLimits {
+  maxFailures: number;
+  pauseMs: number;
+}
+
 /**
  * Counts wrong guesses on a secret (the letters of a self-service link, a
- * confirmation code) in PostgreSQL, so that every API process sees the same
- * count: after MAX_FAILURES, the secret is paused for PAUSE_MS, right guesses
- * included (429 with Retry-After). `subject` names the secret (`rdv_link:<token>`);
- * only its hash is stored.
+ * confirmation code, an agent's password, or all guesses from one address) in
+ * PostgreSQL, so that every API process sees the same count: after
+ * `limits.maxFailures` (MAX_FAILURES by default), the subject is paused for
+ * `limits.pauseMs`, right guesses included (429 with Retry-After). `subject`
+ * names it (`rdv_link:<token>`); only its hash is stored.
  */
 export class AttemptCounter {
   private readonly key: string;
@@ -33,6 +44,7 @@ export class AttemptCounter {
   constructor(
     private readonly platform: Platform,
     subject: string,
+    private readonly limits: AttemptLimits = { maxFailures: MAX_FAILURES, pauseMs: PAUSE_MS },
   ) {
     this.key = hashToken(subject);
   }
@@ -40,9 +52,9 @@ export class AttemptCounter {
   /**
    * Runs an attempt unless the secret is paused. The attempt is counted before it is
    * evaluated, in one atomic statement, so parallel requests cannot try more than
-   * MAX_FAILURES guesses between two pauses. A wrong guess keeps its count (in a
+   * `maxFailures` guesses between two pauses. A wrong guess keeps its count (in a
    * transaction of its own: the attempt's own rolls back with its refusal), the
-   * MAX_FAILURES-th pauses the secret; a right one forgets the count; any other
+   * `maxFailures`-th pauses the subject; a right one forgets the count; any other
    * refusal gives its place back.
    */
   async guard<T>(koa: Context, attempt: () => Promise<T>): Promise<T> {
@@ -75,7 +87,7 @@ export class AttemptCounter {
       koa.set('Retry-After', String(Math.ceil(waitMs / 1000)));
       throw new AppError('too_many', `Too many wrong attempts: try again in ${Math.ceil(waitMs / 60_000)} minutes`);
     }
-    if (row.failures > MAX_FAILURES) {
+    if (row.failures > this.limits.maxFailures) {
       // Guesses already in flight use up what is left before a pause.
       await this.settle('other');
       koa.set('Retry-After', String(IN_FLIGHT_RETRY_S));
@@ -99,7 +111,7 @@ export class AttemptCounter {
                   failures = CASE WHEN failures >= $2 THEN 0 ELSE failures END,
                   updated_at = $4
             WHERE key = $1`,
-          [this.key, MAX_FAILURES, new Date(now.getTime() + PAUSE_MS), now],
+          [this.key, this.limits.maxFailures, new Date(now.getTime() + this.limits.pauseMs), now],
         );
       }
     });

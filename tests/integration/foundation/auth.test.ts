@@ -52,4 +52,43 @@ describe('signing in and out', () => {
     expect(rows[0].password_hash).toMatch(/^scrypt\$\d+\$8\$1\$/);
     expect(rows[0].password_hash).not.toContain('demo-password-2026');
   });
+
+  describe('password guessing', () => {
+    const signIn = (email: string, password: string, headers: Record<string, string> = {}) =>
+      test.call('post', '/api/v1/auth/sign_in', { body: { email, password }, headers });
+    afterEach(() => test.sql(`DELETE FROM access_attempts`));
+
+    it('pauses an account after 10 wrong passwords, right one included, then lets it in after 15 minutes; other accounts go on', async () => {
+      const start = test.clock.now();
+      for (let attempt = 0; attempt < 10; attempt++) expect((await signIn('agent.urbanisme@demo.test', `wrong-password-${attempt}`)).status).toBe(401);
+      const paused = await signIn('AGENT.URBANISME@demo.test', 'demo-password-2026');
+      expect(paused.status).toBe(429);
+      expect(paused.headers.get('content-type')).toContain('application/problem+json');
+      expect(Number(paused.headers.get('retry-after'))).toBe(900);
+      expect((await signIn('secretariat@demo.test', 'demo-password-2026')).status).toBe(200);
+
+      test.clock.set(new Date(start.getTime() + 15 * 60_000 + 1_000));
+      try {
+        expect((await signIn('agent.urbanisme@demo.test', 'demo-password-2026')).status).toBe(200);
+      } finally {
+        test.clock.set(start);
+      }
+    });
+
+    it('evaluates no more than 10 passwords of one account sent all at once', async () => {
+      const answers = await Promise.all(Array.from({ length: 25 }, (_, index) => signIn('travailleur.social@demo.test', `wrong-password-${index}`)));
+      const statuses = answers.map((answer) => answer.status);
+      expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(10);
+      expect(statuses.filter((status) => status !== 401).every((status) => status === 429)).toBe(true);
+      expect((await signIn('travailleur.social@demo.test', 'demo-password-2026')).status).toBe(429);
+    });
+
+    it('pauses an address that tries 50 wrong passwords over any emails, known or not', async () => {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        expect((await signIn(`stranger-${attempt}@example.fr`, 'whatever-password')).status).toBe(401);
+      }
+      const paused = await signIn('admin.mairie@demo.test', 'demo-password-2026');
+      expect(paused.status).toBe(429);
+    });
+  });
 });
