@@ -111,13 +111,23 @@ export function contactProblem(locationType: Motif['location_type'], user: Pick<
   return null;
 }
 
-/** The usagers, if they exist and can be reached as the motif needs; `pathOf` names each one's field. */
+/**
+ * The usagers, if they are usagers of the motif's organisation and can be reached as the motif
+ * needs; `pathOf` names each one's field. An id of the territory's other fiches is refused like an
+ * unknown one: booking it would open to this organisation a fiche it never had.
+ */
 export async function checkUsers(motif: Motif, userIds: string[], pathOf = (index: number) => `user_ids.${index}`): Promise<User[]> {
-  const users = userIds.length ? await tx().query(`SELECT id, email, phone_number FROM users WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL`, [userIds]) : [];
+  const users = userIds.length
+    ? await tx().query(
+      `SELECT u.id, u.email, u.phone_number FROM users u
+         JOIN user_profiles p ON p.user_id = u.id AND p.organisation_id = $2
+        WHERE u.id = ANY($1::uuid[]) AND u.deleted_at IS NULL`,
+      [userIds, motif.organisation_id])
+    : [];
   const errors: FieldError[] = [];
   userIds.forEach((userId, index) => {
     const user = users.find((candidate: User) => candidate.id === userId);
-    const problem = user ? contactProblem(motif.location_type, user) : 'is not an usager of this territory';
+    const problem = user ? contactProblem(motif.location_type, user) : 'is not an usager of this organisation';
     if (problem) errors.push({ path: pathOf(index), message: problem });
   });
   if (errors.length > 0) throw AppError.invalid('The rdv names usagers it cannot take', errors);

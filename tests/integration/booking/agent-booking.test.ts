@@ -99,6 +99,18 @@ describe('agents booking rdvs', () => {
     expectProblem(refused, 409);
   });
 
+  it("refuses an usager of another organisation of the territory, as if unknown: no fiche is opened to the booking one", async () => {
+    const profiles = () => test.sql(`SELECT organisation_id FROM user_profiles WHERE user_id = $1 ORDER BY organisation_id`, [f.camille]);
+    const camilleBefore = await profiles();
+    const before = await fingerprint(test);
+    const body = { motif_id: f.accueilSocial, lieu_id: f.maisonSolidarites, starts_at: '2026-12-01T09:00:00+01:00', agent_ids: [f.ccasAdmin], user_ids: [f.camille], force: true };
+    const refused = await book(body, f.tokens.ccasAdmin, f.ccas);
+    expectProblem(refused, 422);
+    expect(refused.body.errors).toEqual([{ path: 'user_ids.0', message: 'is not an usager of this organisation' }]);
+    expect(await fingerprint(test)).toEqual(before);
+    expect(await profiles()).toEqual(camilleBefore);
+  });
+
   it('asks a phone motif for the usager\'s phone number', async () => {
     const body = { motif_id: f.permis, starts_at: '2026-12-01T14:00:00+01:00', agent_ids: [f.basicUrbanisme], user_ids: [f.dominique] };
     const refused = await book(body, f.tokens.urbanisme);
