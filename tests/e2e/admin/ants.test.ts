@@ -94,7 +94,7 @@ describe('admin UI: ANTS (passeports et cartes d’identité)', () => {
 
     await page.getByLabel('Nouveau jeton').fill(ants.token);
     await page.keyboard.press('Enter');
-    await page.getByText('Jeton enregistré.').waitFor();
+    await page.getByText('Jeton enregistré.', { exact: true }).waitFor();
     await page.locator('[data-test="token-state"]').filter({ hasText: 'Un jeton est enregistré.' }).waitFor();
     expect(await page.getByLabel('Nouveau jeton').inputValue()).toBe('');
     await page.reload();
