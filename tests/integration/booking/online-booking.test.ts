@@ -156,13 +156,13 @@ describe('online booking', () => {
   it("finds an usager's own fiche when the code sent to its email proves the booker holds that address", async () => {
     const [slot] = await cniSlots('2026-12-10');
     const users = await countRows(test, 'users');
-    const held = await book(cni(slot.starts_at, { first_name: 'Camille', last_name: 'Martin', email: 'CAMILLE@example.fr' }));
+    const held = await book(cni(slot.starts_at, { first_name: 'Dominique', last_name: 'Lefèvre', email: 'DOMINIQUE@example.fr' }));
     expectStatus(held, 202);
     const confirmed = await confirm(held.body.id, await holdCode(test, held.body.id));
     expectStatus(confirmed, 200);
     expect(await countRows(test, 'users')).toEqual(users);
     const [participation] = await test.sql(`SELECT user_id FROM participations WHERE rdv_id = $1`, [confirmed.body.id]);
-    expect(participation.user_id).toBe(f.camille);
+    expect(participation.user_id).toBe(f.dominique);
   });
 
   it('answers a booking form submitted twice with the first answer, holding once', async () => {
