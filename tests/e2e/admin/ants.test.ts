@@ -49,8 +49,8 @@ describe('admin UI: ANTS (passeports et cartes d’identité)', () => {
     await page.getByRole('heading', { level: 1, name: 'ANTS (passeports et cartes d’identité)' }).waitFor();
     // Off by default: no organisation has it, so no lieu is shown to ANTS.
     await page.getByText('Aucun lieu dans les organisations où l’ANTS est activée.').waitFor();
-    const check = page.getByRole('checkbox', { name: 'Vérifier les numéros de pré-demande auprès de l’ANTS' });
-    expect(await check.isChecked()).toBe(true);
+    // The settings in force are on screen once the schema's default shows: checking the numbers.
+    await page.getByRole('checkbox', { name: 'Vérifier les numéros de pré-demande auprès de l’ANTS', checked: true }).waitFor();
 
     // From the keyboard: the switch, then the CCAS opted out.
     await page.getByRole('checkbox', { name: 'Activer l’ANTS sur le territoire' }).focus();
