@@ -99,11 +99,24 @@ export function useSchemaForm<T extends Record<string, any>>(options: SchemaForm
     }
   });
 
-  /** The server's version of the record; a restored draft stays on screen until discarded. */
+  let loaded = false;
+  /**
+   * The server's version of the record; a restored draft stays on screen until discarded,
+   * and the fields typed before the record first arrived keep what was typed.
+   */
   function load(record: T): void {
+    const before: Record<string, unknown> = JSON.parse(baseline.value);
     // Records are JSON; a copy through JSON also drops reactive proxies (structuredClone refuses them).
     baseline.value = JSON.stringify(record);
-    if (!draftRestored.value) value.value = JSON.parse(baseline.value);
+    if (draftRestored.value) return;
+    const next: Record<string, unknown> = JSON.parse(baseline.value);
+    if (!loaded) {
+      for (const [field, typed] of Object.entries(value.value)) {
+        if (JSON.stringify(typed) !== JSON.stringify(before[field])) next[field] = typed;
+      }
+    }
+    loaded = true;
+    value.value = next as T;
   }
 
   function discardDraft(): void {

@@ -127,9 +127,24 @@ describe('admin UI: sign-in, rights and session', () => {
 
   it('keeps what was typed through an expired session and comes back to it after sign-in', async () => {
     await signIn(page, test.baseUrl, 'admin.mairie@demo.test');
+    // The organisation answers late: what is typed meanwhile must not be put back by it.
+    const record = `**/api/v1/organisations/${ids.mairie}`;
+    let answer!: () => void;
+    const late = new Promise<void>((resolve) => { answer = resolve; });
+    await page.route(record, async (route) => {
+      if (route.request().method() === 'GET') await late;
+      await route.continue();
+    });
     await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/settings`);
     const hours = page.getByRole('textbox', { name: 'Horaires d’ouverture' });
     await hours.fill('Lundi au samedi, 9h–12h');
+    const answered = page.waitForResponse((response) => response.url().endsWith(`/organisations/${ids.mairie}`) && response.request().method() === 'GET');
+    answer();
+    await answered;
+    await page.unroute(record);
+    // The other fields show the record.
+    await page.waitForFunction(() => (document.getElementById('field-name') as HTMLInputElement | null)?.value === 'Mairie de Val-Fleuri');
+    expect(await hours.inputValue()).toBe('Lundi au samedi, 9h–12h');
     test.clock.advance(13 * 3600 * 1000); // past the 12-hour session
     await page.getByRole('button', { name: 'Enregistrer' }).click();
     await page.waitForURL(/\/admin\/sign-in\?redirect=/);
