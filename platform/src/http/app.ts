@@ -48,6 +48,8 @@ export function createApp(platform: Platform, routes: RouteDefinition[] = API_RO
 }
 
 async function handle(platform: Platform, definition: RouteDefinition, ctx: Context): Promise<void> {
+  // Who calls comes first: a caller without a session learns nothing of what a route accepts.
+  const actor = definition.access === 'public' ? null : await authenticate(platform, bearerToken(ctx));
   const request = {
     params: { ...(ctx as Context & { params: Record<string, string> }).params },
     // Such a route reads koa's query, whose repeated parameters are arrays.
@@ -59,10 +61,9 @@ async function handle(platform: Platform, definition: RouteDefinition, ctx: Cont
   } as ApiRequest;
 
   let result: unknown;
-  if (definition.access === 'public') {
+  if (!actor) {
     result = await definition.handle(request);
   } else {
-    const actor = await authenticate(platform, bearerToken(ctx));
     if (actor.kind === 'agent' && definition.access === 'agent') {
       result = await platform.db.tenant(actor.territoryId, () => definition.handle({ ...request, actor }));
     } else if (actor.kind === 'platform_admin' && definition.access === 'platform_admin') {
