@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { ROOT_DIR } from './paths';
 
 /** Instance settings, read once from the environment (README documents each). */
 export interface PlatformConfig {
@@ -53,7 +54,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
     smtpUrl: env.SMTP_URL || undefined,
-    dataDir: path.resolve(env.DATA_DIR ?? path.join(__dirname, '..', '..', '.data')),
+    dataDir: path.resolve(env.DATA_DIR ?? path.join(ROOT_DIR, '.data')),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
     adminEmail: env.ADMIN_EMAIL || undefined,
     adminPassword: env.ADMIN_PASSWORD || undefined,

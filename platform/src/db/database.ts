@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
@@ -94,7 +95,10 @@ export class Database {
       const dataDir = options.embeddedDataDir ?? 'memory://';
       // PGlite does not create missing parent folders.
       if (!dataDir.startsWith('memory://')) fs.mkdirSync(dataDir, { recursive: true });
-      const driver = new PGliteDriver({ dataDir, extensions: { btree_gist, pg_trgm } }).driver;
+      // PostgreSQL's default 128 MB of shared buffers lives in the process's own memory here:
+      // 16 MB keeps an embedded install's server within its memory target, the OS caches the rest.
+      const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+      const driver = new PGliteDriver({ dataDir, extensions: { btree_gist, pg_trgm }, startParams }).driver;
       dataSourceOptions = { ...common, driver } as DataSourceOptions;
     }
     const dataSource = new DataSource(dataSourceOptions);

@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ValidateFunction } from 'ajv/dist/2020';
 import { AppError } from '../errors';
+import { ROOT_DIR } from '../paths';
 import { createAjv, toFieldErrors } from './ajv';
 
 export { createAjv, toFieldErrors };
 
-export const SCHEMAS_DIR = path.resolve(__dirname, '..', '..', '..', 'schemas');
+export const SCHEMAS_DIR = path.join(ROOT_DIR, 'schemas');
 
 export type JsonSchema = Record<string, unknown> & { $id?: string };
 

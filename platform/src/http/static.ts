@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Context, Next } from 'koa';
 import { AppError } from '../errors';
+import { ROOT_DIR } from '../paths';
 
-export const ADMIN_UI_DIR = path.resolve(__dirname, '..', '..', '..', 'admin-ui', 'dist');
-export const PUBLIC_UI_DIR = path.resolve(__dirname, '..', '..', '..', 'public-ui', 'dist');
+export const ADMIN_UI_DIR = path.join(ROOT_DIR, 'admin-ui', 'dist');
+export const PUBLIC_UI_DIR = path.join(ROOT_DIR, 'public-ui', 'dist');
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -16,10 +16,10 @@ const TABLES = ['platform_admins', 'territories', 'organisations', 'agents', 'ag
 class EmptyPlatform {
   private constructor(readonly platform: Platform, private readonly database: TestDatabase) {}
 
-  static async open(config: Partial<PlatformConfig>): Promise<EmptyPlatform> {
+  static async open(config: Partial<PlatformConfig>, now = new Date('2027-02-10T09:30:00Z')): Promise<EmptyPlatform> {
     const database = await createTestDatabase();
     const db = await Database.open({ url: database.url, embeddedDataDir: 'memory://' });
-    const platform: Platform = { config: { ...readConfig({}), ...config }, db, clock: new ManualClock(new Date()), schemas: new SchemaRegistry() };
+    const platform: Platform = { config: { ...readConfig({}), ...config }, db, clock: new ManualClock(now), schemas: new SchemaRegistry() };
     return new EmptyPlatform(platform, database);
   }
 
@@ -139,6 +139,32 @@ describe('first-run bootstrap', () => {
       expect(await bootstrap(empty.platform)).toEqual({ adminEmail: DEMO_OPERATOR.email, seededDemo: true });
       expect(await countRows(empty, ...TABLES)).toMatchObject({ platform_admins: 1, territories: 1, organisations: 2, agents: 7 });
       expect((await empty.signIn('territoire@demo.test', DEMO_OPERATOR.password)).status).toBe(200);
+    });
+
+    it('shows a living mairie: agendas open for months, usagers with the territory’s fields, past rdvs with what happened, coming ones', async () => {
+      // The clock stands on Wednesday 10 February 2027, in weeks without a public holiday.
+      const plages = await empty.sql(`SELECT p.recurrence, p.until::text, a.email FROM plages_ouverture p JOIN agents a ON a.id = p.agent_id ORDER BY a.email, p.start_time`);
+      expect(plages.map((plage) => plage.email)).toEqual(['admin.mairie@demo.test', 'agent.etatcivil@demo.test', 'agent.etatcivil@demo.test', 'agent.urbanisme@demo.test']);
+      expect(plages.every((plage) => plage.until === '2027-08-08')).toBe(true);
+      const usagers = await empty.sql(`SELECT custom_fields FROM users`);
+      expect(usagers).toHaveLength(8);
+      expect(usagers.filter((usager) => usager.custom_fields.numero_allocataire)).toHaveLength(2);
+
+      const rdvs = await empty.sql<{ status: string; past: boolean; created_at: Date; starts_at: Date }>(
+        `SELECT status, starts_at < '2027-02-10T09:30:00Z' AS past, created_at, starts_at FROM rdvs ORDER BY starts_at`);
+      const past = rdvs.filter((rdv) => rdv.past);
+      const coming = rdvs.filter((rdv) => !rdv.past);
+      expect(past.length).toBeGreaterThanOrEqual(10);
+      expect(new Set(past.map((rdv) => rdv.status))).toEqual(new Set(['seen', 'noshow', 'excused']));
+      // The past ones were booked then, on the first Monday of the two weeks.
+      expect(past.every((rdv) => rdv.created_at.toISOString() === '2027-01-25T06:00:00.000Z')).toBe(true);
+      expect(past[0].starts_at.getTime()).toBeGreaterThanOrEqual(Date.parse('2027-01-25T08:00:00Z'));
+      expect(coming.length).toBeGreaterThanOrEqual(10);
+      expect(coming.filter((rdv) => rdv.status === 'revoked')).toHaveLength(1);
+      expect(coming.filter((rdv) => rdv.status !== 'revoked').every((rdv) => rdv.status === 'unknown')).toBe(true);
+      expect(coming.at(-1)!.starts_at.getTime()).toBeLessThan(Date.parse('2027-02-25T00:00:00Z'));
+      // Nobody was told of rdvs that did not really happen.
+      expect(await countRows(empty, 'notification_receipts')).toEqual({ notification_receipts: 0 });
     });
 
     it('applying the demo tenant again creates and updates nothing', async () => {
