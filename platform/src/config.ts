@@ -17,6 +17,8 @@ export interface PlatformConfig {
   adminPassword?: string;
   seedDemo: boolean;
   sessionTtlHours: number;
+  /** An agent's session unused for this long is refused (on top of its TTL). */
+  sessionIdleMinutes: number;
   /** Webhook targets on private or loopback addresses are refused unless allowed (tests, development). */
   allowPrivateWebhookTargets: boolean;
   /** Key of the secrets plugins store (AES-256-GCM); without it, a key file generated in `dataDir`. */
@@ -61,6 +63,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     // The demo's accounts have a published password: seeded unasked only on the embedded, admin-less default.
     seedDemo: env.SEED_DEMO === 'true' || (env.SEED_DEMO !== 'false' && !env.DATABASE_URL && !env.ADMIN_EMAIL),
     sessionTtlHours: Number(env.SESSION_TTL_HOURS ?? 12),
+    sessionIdleMinutes: Number(env.SESSION_IDLE_MINUTES ?? 30),
     allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS === 'true',
     secretsKey: env.SECRETS_KEY || undefined,
     queuePrefix: env.QUEUE_PREFIX || 'lapin',

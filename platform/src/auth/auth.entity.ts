@@ -18,5 +18,7 @@ export class ApiToken {
   @Column({ type: 'uuid', nullable: true }) platform_admin_id!: string | null;
   @Column({ type: 'timestamptz' }) expires_at!: Date;
   @Column({ type: 'timestamptz', nullable: true }) revoked_at!: Date | null;
+  /** Moved forward (a minute at most behind) as the session is used: an idle one is refused. */
+  @Column({ type: 'timestamptz' }) last_used_at!: Date;
   @Column({ type: 'timestamptz', default: () => 'now()' }) created_at!: Date;
 }

@@ -6,6 +6,8 @@ import type { Platform } from '../platform';
 import { hashToken } from './secrets';
 
 const LAST_SEEN_PRECISION_MS = 60 * 60 * 1000;
+/** A session's last use is written at most once a minute: the idle timeout tolerates that much. */
+const LAST_USED_PRECISION_MS = 60 * 1000;
 
 export function bearerToken(ctx: Context): string {
   const header = ctx.get('authorization');
@@ -17,8 +19,10 @@ export function bearerToken(ctx: Context): string {
 interface TokenRow {
   agent_id: string | null;
   platform_admin_id: string | null;
+  token_id: string;
   expires_at: Date;
   revoked_at: Date | null;
+  last_used_at: Date;
   territory_id: string | null;
   territorial_admin: boolean | null;
   last_seen_at: Date | null;
@@ -31,7 +35,7 @@ interface TokenRow {
 export async function authenticate(platform: Platform, token: string): Promise<Actor> {
   const now = platform.clock.now();
   const rows = await platform.db.systemStatement<TokenRow>(
-    `SELECT t.agent_id, t.platform_admin_id, t.expires_at, t.revoked_at,
+    `SELECT t.id AS token_id, t.agent_id, t.platform_admin_id, t.expires_at, t.revoked_at, t.last_used_at,
             a.territory_id, a.territorial_admin, a.last_seen_at,
             CASE WHEN a.territorial_admin THEN
               (SELECT json_agg(o.id) FROM organisations o WHERE o.territory_id = a.territory_id) END AS territory_organisation_ids,
@@ -48,6 +52,14 @@ export async function authenticate(platform: Platform, token: string): Promise<A
   if (new Date(row.expires_at) <= now) throw new AppError('unauthenticated', 'The session has expired: sign in again');
   if (row.platform_admin_id) return { kind: 'platform_admin', adminId: row.platform_admin_id };
   if (!row.territory_id || !row.agent_id) throw new AppError('unauthenticated', 'The agent no longer exists');
+  // An agent's session left open on a shared counter computer ends after a while unused.
+  const idleMs = now.getTime() - new Date(row.last_used_at).getTime();
+  if (idleMs > platform.config.sessionIdleMinutes * 60_000) {
+    throw new AppError('unauthenticated', `The session has expired after ${platform.config.sessionIdleMinutes} minutes without use: sign in again`);
+  }
+  if (idleMs > LAST_USED_PRECISION_MS) {
+    await platform.db.systemStatement(`UPDATE api_tokens SET last_used_at = $2 WHERE id = $1`, [row.token_id, now]);
+  }
   if (!row.last_seen_at || now.getTime() - new Date(row.last_seen_at).getTime() > LAST_SEEN_PRECISION_MS) {
     await platform.db.systemStatement(`UPDATE agents SET last_seen_at = $2 WHERE id = $1`, [row.agent_id, now]);
   }

@@ -51,6 +51,8 @@ export interface RdvBody {
   status?: RdvStatus;
   notify?: boolean;
   force?: boolean;
+  /** PATCH: the version the agent's edit started from (rdvJson's lock_version); another one means someone changed the rdv meanwhile. */
+  lock_version?: number;
 }
 
 export interface AgentContext {
@@ -208,6 +210,7 @@ function parseInstant(text: string, path: string): Date {
 export async function bookByAgent(context: AgentContext, organisationId: string, body: RdvBody & Required<Pick<RdvBody, 'motif_id' | 'starts_at' | 'agent_ids'>>) {
   const { actor, platform } = context;
   requireMember(actor, organisationId);
+  if (body.lock_version !== undefined) throw AppError.invalidField('lock_version', 'is only for a change of an existing rdv');
   const motif = await motifFor(actor, organisationId, body.motif_id);
   const lieuId = body.lieu_id ?? null;
   await checkLieu(motif, lieuId, organisationId);
@@ -286,11 +289,20 @@ export async function spreadStatus(record: RdvRecord, status: RdvStatus, at: Dat
   }
 }
 
+/** Refuses an edit started from another version of the (locked) rdv than the current one: it would silently undo a colleague's change. */
+function requireVersion(record: RdvRecord, version: number | undefined): void {
+  if (version === undefined || version === record.rdv.lock_version) return;
+  throw AppError.conflict('Someone else changed this rdv meanwhile: reload it, then make your change again', [
+    { path: 'lock_version', message: `is not the current version of the rdv (${record.rdv.lock_version})` },
+  ]);
+}
+
 /** PATCH /rdvs/{id}: any of time, duration, lieu, agents, usagers, status, fiche, collectif fields. */
 export async function changeByAgent(context: AgentContext, id: string, body: RdvBody) {
   const { actor, platform } = context;
   if (body.motif_id !== undefined) throw AppError.invalidField('motif_id', 'cannot change: book a new rdv for another motif');
   const record = await rdvFor(actor, id, { lock: true });
+  requireVersion(record, body.lock_version);
   const before = snapshot(record);
   const { rdv } = record;
   const motif = await tx().findOneByOrFail(Motif, { id: rdv.motif_id });

@@ -72,6 +72,15 @@ export class AttemptCounter {
     }
   }
 
+  /**
+   * Counts a request that is never "right" (asking for a password link): the
+   * `maxFailures`-th pauses the subject, and while paused it is refused (429).
+   */
+  async spend(koa: Context): Promise<void> {
+    await this.reserve(koa);
+    await this.settle('wrong');
+  }
+
   private async reserve(koa: Context): Promise<void> {
     const now = this.platform.clock.now();
     const [row] = await this.platform.db.system(() =>

@@ -39,6 +39,8 @@ export class Rdv {
   @Column({ type: 'timestamptz', nullable: true }) arrived_at!: Date | null;
   /** Rises with each change the usager is told about (iCalendar SEQUENCE). */
   @Column({ type: 'integer' }) sequence!: number;
+  /** Rises with every change recorded in the rdv's history: an edit names the version it started from. */
+  @Column({ type: 'integer', default: 0 }) lock_version!: number;
   @Column({ type: 'timestamptz', default: () => 'now()' }) created_at!: Date;
   @Column({ type: 'timestamptz', default: () => 'now()' }) updated_at!: Date;
 }

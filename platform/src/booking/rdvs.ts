@@ -112,6 +112,7 @@ export function rdvJson(record: RdvRecord, zone: string, form?: EffectiveForm) {
     cancelled_at: rdv.cancelled_at,
     arrived_at: rdv.arrived_at,
     sequence: rdv.sequence,
+    lock_version: rdv.lock_version,
     created_at: rdv.created_at,
     updated_at: rdv.updated_at,
   };
@@ -206,6 +207,14 @@ export async function recordRdvChange(
 ): Promise<void> {
   const changes = changedFields(before ? historyValues(before) : {}, reason === 'rdv_destroyed' ? {} : historyValues(after));
   await recordVersion('rdv', after.rdv.id, reason.replace(/^rdv_/, ''), changes, { authorAgentId: acting.agentId, at });
+  if (before !== null && reason !== 'rdv_destroyed') {
+    // Every path that changes an rdv records it here: the one place its version rises.
+    // A SELECT around the UPDATE: drivers answer an UPDATE with [rows, count] but a SELECT with its rows.
+    const [{ lock_version: version }] = await tx().query(
+      `WITH raised AS (UPDATE rdvs SET lock_version = lock_version + 1 WHERE id = $1 RETURNING lock_version) SELECT lock_version FROM raised`,
+      [after.rdv.id]);
+    after.rdv.lock_version = version;
+  }
   const moved = before !== null && before.rdv.starts_at.getTime() !== after.rdv.starts_at.getTime();
   const payload = {
     ...rdvJson(after, zone),

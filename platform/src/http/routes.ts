@@ -1,4 +1,5 @@
 import { agendaRoutes } from '../agenda/routes';
+import { invitationRoutes } from '../agents/invitations';
 import { agentRoutes } from '../agents/routes';
 import { authRoutes } from '../auth/routes';
 import { publicBookingRoutes } from '../booking/public-routes';
@@ -28,6 +29,7 @@ export const API_ROUTES: RouteDefinition[] = [
   ...serviceRoutes,
   ...organisationRoutes,
   ...agentRoutes,
+  ...invitationRoutes,
   ...motifRoutes,
   ...lieuRoutes,
   ...agendaRoutes,

@@ -61,13 +61,19 @@ export function invitationToken(invitationUrl: string): string {
   return invitationUrl.split('/').pop()!;
 }
 
-/** The links of the invitations emailed to `email`, newest first, read in the dev mailbox as the invitee would in their inbox. */
-export async function invitationLinks(test: TestPlatform, email: string): Promise<string[]> {
+/** The links to `/admin/<page>/<token>` emailed to `email`, newest first, read in the dev mailbox as the agent would in their inbox. */
+export async function emailedLinks(test: TestPlatform, email: string, page: string): Promise<string[]> {
   const mailbox = await test.call<{ data: Array<{ to: { address: string }; text: string }> }>('get', '/dev/mailbox?format=json');
   if (mailbox.status !== 200) throw new Error(`dev mailbox: ${mailbox.status}`);
+  const link = new RegExp(`https?://\\S+/admin/${page}/[A-Za-z0-9_-]+`, 'g');
   return mailbox.body.data
     .filter((message) => message.to.address.toLowerCase() === email.toLowerCase())
-    .flatMap((message) => message.text.match(/https?:\/\/\S+\/admin\/invitations\/[A-Za-z0-9_-]+/g) ?? []);
+    .flatMap((message) => message.text.match(link) ?? []);
+}
+
+/** The links of the invitations emailed to `email`, newest first. */
+export function invitationLinks(test: TestPlatform, email: string): Promise<string[]> {
+  return emailedLinks(test, email, 'invitations');
 }
 
 /** The newest invitation link emailed to `email`; fails when there is none. */

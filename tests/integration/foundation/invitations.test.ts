@@ -84,6 +84,59 @@ describe('inviting, accepting and removing agents', () => {
     expect(await test.signIn('deja.venu@demo.test', NEW_PASSWORD)).toEqual(expect.any(String));
   });
 
+  it('resends an invitation (a new email; the earlier link stops working) and withdraws one, showing where it stands', async () => {
+    const invited = await invite(mairieAdmin, demo.mairie, { email: 'relance@demo.test', first_name: 'Rémi' });
+    const id = invited.body.agent.id;
+    const sentAt = test.clock.now().toISOString();
+    expect(invited.body.agent.invitation).toEqual({
+      status: 'pending', sent_at: sentAt, expires_at: new Date(test.clock.now().getTime() + INVITATION_TTL_MS).toISOString(),
+    });
+    const first = await invitationLink(test, 'relance@demo.test');
+    const invitationPath = (organisationId = demo.mairie) => `/api/v1/organisations/${organisationId}/agents/${id}/invitation`;
+
+    const start = test.clock.now();
+    try {
+      test.clock.advance(INVITATION_TTL_MS + 60_000);
+      // Two days later: new sessions.
+      const admin = await test.signIn('admin.mairie@demo.test');
+      const otherAdmin = await test.signIn('travailleur.social@demo.test');
+      const listed = await test.call('get', `/api/v1/organisations/${demo.mairie}/agents`, { token: admin });
+      expect(listed.body.data.find((agent: { id: string }) => agent.id === id).invitation).toMatchObject({ status: 'expired', sent_at: sentAt });
+
+      // Another organisation's admin, a basic agent, and a wrong organisation: refused, nothing sent.
+      const before = await fingerprint(test);
+      expectProblem(await test.call('post', invitationPath(demo.ccas), { token: otherAdmin }), 404);
+      expectProblem(await test.call('post', invitationPath(), { token: await test.signIn('agent.urbanisme@demo.test') }), 403);
+      expectProblem(await test.call('post', `/api/v1/organisations/${demo.mairie}/agents/${demo.basicEtatCivil}/invitation`, { token: admin }), 409);
+      expectProblem(await test.call('post', `/api/v1/organisations/${demo.ccas}/agents/${demo.intervenant}/invitation`, { token: otherAdmin }), 409);
+      expect(await fingerprint(test)).toEqual(before);
+      expect(await invitationLinks(test, 'relance@demo.test')).toEqual([first]);
+
+      const resent = await test.call('post', invitationPath(), { token: admin });
+      expect(resent.status).toBe(200);
+      expect(resent.body).toMatchObject({ id, invitation_pending: true, invitation: { status: 'pending', sent_at: test.clock.now().toISOString() } });
+      const second = await invitationLink(test, 'relance@demo.test');
+      expect(second).not.toBe(first);
+      expectProblem(await accept(first), 404);
+
+      const withdrawn = await test.call('delete', invitationPath(), { token: admin });
+      expect(withdrawn.status).toBe(200);
+      expect(withdrawn.body).toMatchObject({ invitation_pending: false, invitation: { status: 'revoked' } });
+      const refused = await accept(second);
+      expectProblem(refused, 410);
+      expect(refused.body.detail).toMatch(/withdrawn/);
+
+      // Sent again after withdrawal, the new link works.
+      expect((await test.call('post', invitationPath(), { token: admin })).status).toBe(200);
+      expect((await accept(await invitationLink(test, 'relance@demo.test'))).status).toBe(200);
+      expectProblem(await test.call('post', invitationPath(), { token: admin }), 409);
+      const joined = await test.call('get', `/api/v1/agents/${id}`, { token: admin });
+      expect(joined.body).toMatchObject({ invitation_pending: false, invitation: null });
+    } finally {
+      test.clock.set(start);
+    }
+  });
+
   it('gives an intervenant (a name, no email) an agenda but no invitation and no way to sign in', async () => {
     const before = await countRows(test, 'invitations', 'agents');
     const created = await invite(ccasAdmin, demo.ccas, { name: 'Permanence notaire', access_level: 'intervenant', service_ids: ['social'] });
