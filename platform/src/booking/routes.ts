@@ -32,20 +32,30 @@ function readId(raw: string | undefined, name: string): string | null {
   return raw;
 }
 
-/** The rdvs of an organisation the agent sees, filtered, in start order. */
+/** Who booked: an agent, the usager online, or a prescripteur for them (`?origin=`). */
+const ORIGINS = ['agent', 'user', 'prescripteur'] as const;
+/** `?sort=`: by start, earliest first (the default) or latest first. */
+const SORTS: Record<string, string> = { starts_at: 'r.starts_at, r.id', '-starts_at': 'r.starts_at DESC, r.id DESC' };
+
+function readChoice(raw: string | undefined, name: string, choices: readonly string[]): string | null {
+  if (raw === undefined || raw === '') return null;
+  if (!choices.includes(raw)) throw new AppError('malformed', `${name} must be one of: ${choices.join(', ')}`, [{ path: name, message: `must be one of: ${choices.join(', ')}` }]);
+  return raw;
+}
+
+/** The rdvs of an organisation the agent sees, filtered, in start order (or the reverse). */
 async function listRdvs(actor: AgentActor, organisationId: string, query: Record<string, string | undefined>) {
   requireMember(actor, organisationId);
   const zone = await territoryTimeZone();
   const page = readPage(query);
-  const status = query.status || null;
-  if (status !== null && !(RDV_STATUSES as readonly string[]).includes(status)) {
-    throw new AppError('malformed', `status must be one of: ${RDV_STATUSES.join(', ')}`, [{ path: 'status', message: 'is not a status' }]);
-  }
+  const status = readChoice(query.status, 'status', RDV_STATUSES);
+  const order = SORTS[readChoice(query.sort, 'sort', Object.keys(SORTS)) ?? 'starts_at'];
   const whole = seesWholeOrganisation(actor, organisationId);
   const parameters = [
     organisationId, readBound(query.starts_after, 'starts_after', zone), readBound(query.starts_before, 'starts_before', zone),
     status, readId(query.agent_id, 'agent_id'), readId(query.user_id, 'user_id'),
     whole, actor.agentId, [...actor.services],
+    readId(query.motif_id, 'motif_id'), readId(query.lieu_id, 'lieu_id'), readChoice(query.origin, 'origin', ORIGINS),
   ];
   const where = `r.organisation_id = $1 AND r.status <> 'pending'
     AND ($2::timestamptz IS NULL OR r.starts_at >= $2) AND ($3::timestamptz IS NULL OR r.starts_at < $3)
@@ -53,10 +63,12 @@ async function listRdvs(actor: AgentActor, organisationId: string, query: Record
     AND ($5::uuid IS NULL OR EXISTS (SELECT 1 FROM rdv_agents ra WHERE ra.rdv_id = r.id AND ra.agent_id = $5))
     AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM participations p WHERE p.rdv_id = r.id AND p.user_id = $6))
     AND ($7 OR EXISTS (SELECT 1 FROM rdv_agents ra WHERE ra.rdv_id = r.id AND (ra.agent_id = $8
-           OR EXISTS (SELECT 1 FROM agent_services s WHERE s.agent_id = ra.agent_id AND s.service_slug = ANY($9::text[])))))`;
+           OR EXISTS (SELECT 1 FROM agent_services s WHERE s.agent_id = ra.agent_id AND s.service_slug = ANY($9::text[])))))
+    AND ($10::uuid IS NULL OR r.motif_id = $10) AND ($11::uuid IS NULL OR r.lieu_id = $11)
+    AND ($12::text IS NULL OR r.created_by = $12)`;
   const [{ total }] = await tx().query(`SELECT count(*)::int AS total FROM rdvs r WHERE ${where}`, parameters);
   const rows: { id: string }[] = await tx().query(
-    `SELECT r.id FROM rdvs r WHERE ${where} ORDER BY r.starts_at, r.id LIMIT $10 OFFSET $11`,
+    `SELECT r.id FROM rdvs r WHERE ${where} ORDER BY ${order} LIMIT $13 OFFSET $14`,
     [...parameters, page.per_page, (page.page - 1) * page.per_page],
   );
   const records = await loadRdvRecords(rows.map((row) => row.id));
@@ -66,7 +78,7 @@ async function listRdvs(actor: AgentActor, organisationId: string, query: Record
 export const rdvRoutes = [
   route({
     method: 'get', path: '/api/v1/organisations/:org/rdvs', tag: 'rdvs', access: 'agent',
-    summary: 'The rdvs of the organisation in the agendas the agent sees (?starts_after=&starts_before=&agent_id=&user_id=&status=)',
+    summary: 'The rdvs of the organisation in the agendas the agent sees (?starts_after=&starts_before=&agent_id=&user_id=&motif_id=&lieu_id=&status=&origin=agent|user|prescripteur&sort=starts_at|-starts_at)',
     async handle({ actor, params, query, platform }) {
       const { records, page, total, zone } = await listRdvs(actor, params.org, query);
       const form = await loadForm(platform, 'rdv');

@@ -9,6 +9,7 @@ import { formRoutes } from '../forms/routes';
 import { lieuRoutes } from '../lieux/routes';
 import { motifRoutes } from '../motifs/routes';
 import { notificationRoutes } from '../notifications/routes';
+import { waitingRoomRoutes } from '../notifications/waiting-room';
 import { publicOrganisationRoutes } from '../organisations/public-routes';
 import { organisationRoutes } from '../organisations/routes';
 import { pluginRoutes } from '../plugins/routes';
@@ -39,5 +40,6 @@ export const API_ROUTES: RouteDefinition[] = [
   ...rdvRoutes,
   ...publicBookingRoutes,
   ...notificationRoutes,
+  ...waitingRoomRoutes,
   ...pluginRoutes,
 ] as RouteDefinition[];

@@ -80,3 +80,33 @@ export function agentRdvEmail(
     },
   };
 }
+
+/**
+ * Salle d'attente: the usagers of an rdv of the agent's have arrived (the territory's
+ * waiting_room settings ask for an email). No calendar file: nothing to forward.
+ */
+export function agentArrivalEmail(platform: Platform, snapshot: RdvSnapshot, agent: SnapshotAgent & { email: string }): MailMessage {
+  const time = new Intl.DateTimeFormat('fr-FR', { timeZone: snapshot.timezone, hour: '2-digit', minute: '2-digit' }).format(snapshot.starts_at);
+  const usagers = snapshot.participations
+    .filter((participation) => !['excused', 'revoked'].includes(participation.status))
+    .map((participation) => `${participation.user.first_name} ${participation.user.last_name}`)
+    .join(', ') || snapshot.name || snapshot.motif.name;
+  const sentence = `${usagers} est arrivé(e) en salle d'attente pour le rendez-vous de ${time} (${snapshot.motif.name}).`;
+  const url = rdvAdminUrl(platform, snapshot.id);
+  const greeting = `Bonjour ${agentName(agent) || ''},`.replace(' ,', ',');
+  return {
+    from: senderAddress(platform, snapshot.organisation.name),
+    to: { name: agentName(agent) || agent.email, address: agent.email },
+    subject: `Usager arrivé : ${usagers} – RDV de ${time}`,
+    text: [greeting, '', sentence, '', `Détails : ${url}`, ''].join('\n'),
+    html: [
+      '<!DOCTYPE html>',
+      '<html lang="fr"><head><meta charset="utf-8"></head><body style="font-family: Arial, Helvetica, sans-serif;">',
+      `<p>${escapeHtml(greeting)}</p>`,
+      `<p>${escapeHtml(sentence)}</p>`,
+      `<p><a href="${escapeHtml(url)}">Voir le rendez-vous</a></p>`,
+      '</body></html>',
+      '',
+    ].join('\n'),
+  };
+}

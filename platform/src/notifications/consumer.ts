@@ -26,6 +26,7 @@ import { maskEmail } from './receipts';
 import { scheduleReminder } from './reminders';
 import type { NotificationEvent } from './templates';
 import { usagerOutgoing } from './usager-messages';
+import { arrivalOutgoing } from './waiting-room';
 
 export const NOTIFICATIONS_CONSUMER = 'notifications';
 
@@ -127,6 +128,7 @@ export class NotificationsConsumer implements EventConsumer {
 
   private async rdvEvent(event: DomainEvent): Promise<void> {
     const payload = event.payload as unknown as RdvEventPayload;
+    if (payload.webhook_reason === 'rdv_user_arrived') return this.arrivalEvent(event, payload);
     const meaning = meaningOf(payload);
     if (!meaning) return;
     const source = `event:${event.id}`;
@@ -163,6 +165,21 @@ export class NotificationsConsumer implements EventConsumer {
     if (planned.reminder && this.platform.queue) {
       await scheduleReminder(this.platform, this.platform.queue, { territoryId: event.territory_id, rdvId: payload.id, ...planned.reminder });
     }
+  }
+
+  /** Salle d'attente: the rdv's agents hear that its usager arrived, as the territory's settings say. */
+  private async arrivalEvent(event: DomainEvent, payload: RdvEventPayload): Promise<void> {
+    await deliver(
+      this.platform,
+      event.territory_id,
+      async () => {
+        const snapshot = await loadRdvSnapshot(payload.id);
+        if (!snapshot || !STANDING.has(snapshot.status)) return [];
+        const actorAgentId = payload.actor?.type === 'agent' ? payload.actor.agent_id : null;
+        return arrivalOutgoing(this.platform, `event:${event.id}`, snapshot, actorAgentId);
+      },
+      { maxAttempts: CONSUMER_ATTEMPTS },
+    );
   }
 
   /** A one-time code (online booking, usager account): by email, once, while it is still of use. */
