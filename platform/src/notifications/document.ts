@@ -45,7 +45,7 @@ export interface NotificationsDocument {
   templates?: TemplateOverrides;
   motif_overrides?: Record<string, { events?: Partial<Record<NotificationEvent, EventChannels>>; templates?: TemplateOverrides }>;
   sms: { max_segments: number; strip_accents: boolean; include_motif: boolean; provider: SmsProviderSettings };
-  reminder: { hours_before: number };
+  reminder: { hours_before: number; working_days_only?: boolean };
 }
 
 export const NOTIFICATIONS_KEY = 'notifications';

@@ -37,7 +37,7 @@ describe('the notifications configuration document', () => {
   it('starts from channels per event, reminders 48 hours before, SMS without the motif and a logging provider', () => {
     expect(defaults.events.rdv_created.channels).toEqual(['email', 'sms']);
     expect(defaults.events.rdv_noshow.channels).toEqual([]);
-    expect(defaults.reminder).toEqual({ hours_before: 48 });
+    expect(defaults.reminder).toEqual({ hours_before: 48, working_days_only: true });
     expect(defaults.sms).toMatchObject({ max_segments: 5, include_motif: false, provider: { kind: 'logging' } });
   });
 

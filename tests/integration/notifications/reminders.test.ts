@@ -26,10 +26,22 @@ describe('reminders', () => {
 
   let agent: string;
 
-  /** Sets the clock so that an rdv at `startsAt` has its reminder due in LEAD_MS, `hours` before it (and signs in again: sessions expire). */
-  async function reminderDueSoon(startsAt: string, hours = 48): Promise<void> {
-    test.clock.set(new Date(new Date(startsAt).getTime() - hours * HOUR - LEAD_MS));
+  /**
+   * Sets the clock so that an rdv at `startsAt` has its reminder due in LEAD_MS, `hours` before it
+   * or at `dueAt` (and signs in again: sessions expire).
+   */
+  async function reminderDueSoon(startsAt: string, hours = 48, dueAt = new Date(new Date(startsAt).getTime() - hours * HOUR)): Promise<void> {
+    test.clock.set(new Date(dueAt.getTime() - LEAD_MS));
     agent = await test.signIn('agent.etatcivil@demo.test');
+  }
+
+  /** The territory's reminder settings, as its admin saves them. */
+  async function setReminder(reminder: { hours_before: number; working_days_only?: boolean }): Promise<string> {
+    const admin = await test.signIn('territoire@demo.test');
+    const config = await test.call('get', '/api/v1/territories/current/config/notifications', { token: admin });
+    const document = { ...config.body.document, reminder };
+    expectStatus(await test.call('put', '/api/v1/territories/current/config/notifications', { token: admin, body: document }), 200);
+    return admin;
   }
 
   async function book(userId: string, startsAt: string): Promise<string> {
@@ -116,7 +128,7 @@ describe('reminders', () => {
   });
 
   it('waits when its job wakes up before it is due, as far reminders do', async () => {
-    const startsAt = '2026-12-15T10:00:00+01:00';
+    const startsAt = '2026-12-16T10:00:00+01:00';
     await reminderDueSoon(startsAt);
     const rdvId = await book(f.camille, startsAt);
     // The job runs after LEAD_MS, but the clock says the reminder is due a minute later: it waits.
@@ -128,14 +140,43 @@ describe('reminders', () => {
   it('follows the delay the territory chose', async () => {
     const startsAt = '2026-12-14T11:00:00+01:00';
     await reminderDueSoon(startsAt, 6);
-    const admin = await test.signIn('territoire@demo.test');
-    const config = await test.call('get', '/api/v1/territories/current/config/notifications', { token: admin });
-    const document = { ...config.body.document, reminder: { hours_before: 6 } };
-    expectStatus(await test.call('put', '/api/v1/territories/current/config/notifications', { token: admin, body: document }), 200);
+    const admin = await setReminder({ hours_before: 6 });
     const user = await f.createUser(f.mairie, admin, { first_name: 'Six', last_name: 'Heures', email: 'six@example.fr' });
     const rdvId = await book(user, startsAt);
     await passTime();
     await waitFor(() => subjects('six@example.fr').includes('Rappel : rendez-vous le lundi 14 décembre 2026 à 11h00'), 10_000, 'the 6-hour reminder');
     expect(await settledRemindersOf(rdvId, 2)).toEqual([{ channel: 'email', status: 'sent' }, { channel: 'sms', status: 'skipped' }]);
+  });
+
+  it('goes on the Saturday when 48 hours before falls on a Sunday', async () => {
+    const startsAt = '2026-12-15T10:00:00+01:00';
+    await reminderDueSoon(startsAt, 48, new Date('2026-12-12T10:00:00+01:00'));
+    await setReminder({ hours_before: 48 });
+    const user = await f.createUser(f.mairie, agent, { first_name: 'Samedi', last_name: 'Rappel', email: 'samedi@example.fr' });
+    await book(user, startsAt);
+    await passTime();
+    await waitFor(() => subjects('samedi@example.fr').includes('Rappel : rendez-vous le mardi 15 décembre 2026 à 10h00'), 10_000, 'the reminder on Saturday');
+  });
+
+  it('goes on a Sunday when the territory does not keep reminders to working days', async () => {
+    const startsAt = '2026-12-22T10:00:00+01:00';
+    await reminderDueSoon(startsAt, 48);
+    await setReminder({ hours_before: 48, working_days_only: false });
+    const user = await f.createUser(f.mairie, agent, { first_name: 'Dimanche', last_name: 'Rappel', email: 'dimanche@example.fr' });
+    await book(user, startsAt);
+    await passTime();
+    await waitFor(() => subjects('dimanche@example.fr').includes('Rappel : rendez-vous le mardi 22 décembre 2026 à 10h00'), 10_000, 'the reminder on Sunday');
+  });
+
+  it('goes on the working day before a public holiday', async () => {
+    // 72 hours before Monday 4 January 2027 is New Year's Day: the reminder goes on the 31st.
+    const startsAt = '2027-01-04T09:00:00+01:00';
+    await reminderDueSoon(startsAt, 72, new Date('2026-12-31T09:00:00+01:00'));
+    await setReminder({ hours_before: 72, working_days_only: true });
+    const user = await f.createUser(f.mairie, agent, { first_name: 'Nouvel', last_name: 'An', email: 'nouvel-an@example.fr' });
+    const rdvId = await book(user, startsAt);
+    await passTime();
+    await waitFor(() => subjects('nouvel-an@example.fr').includes('Rappel : rendez-vous le lundi 4 janvier 2027 à 09h00'), 10_000, 'the reminder on the 31st');
+    await settledRemindersOf(rdvId, 2);
   });
 });
