@@ -2,9 +2,13 @@ import { bootstrap, DEMO_OPERATOR, openPlatform } from './bootstrap';
 import { readConfig } from './config';
 import { apiRunsPipeline } from './events/pipeline';
 import { createApp } from './http/app';
-import { runProcess, startEvents } from './lifecycle';
+import { closeServer, runProcess, shutdownDeadlineMs, startEvents, withinDeadline } from './lifecycle';
+import { startDraining } from './observability/http';
 
-/** `npm start`: migrations, first-run bootstrap, the HTTP server and, unless workers do it, the event pipeline. */
+/**
+ * `npm start`: migrations, first-run bootstrap, the HTTP server and, unless workers do it, the
+ * event pipeline. SIGTERM drains it (lifecycle.ts) within SHUTDOWN_TIMEOUT_MS.
+ */
 runProcess(async () => {
   const config = readConfig();
   const platform = await openPlatform(config);
@@ -26,8 +30,12 @@ runProcess(async () => {
     }
   }
   return async () => {
-    server.close();
-    await events.stop();
+    // Not ready any more, requests on open connections are refused; those in flight finish.
+    startDraining(platform);
+    const deadline = shutdownDeadlineMs();
+    await closeServer(server, deadline);
+    // Jobs running here finish; past the deadline they are left to the outbox's recovery.
+    await withinDeadline(events.stop(), deadline);
     await platform.db.close();
   };
 });

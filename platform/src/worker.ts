@@ -1,6 +1,6 @@
 import { openPlatform } from './bootstrap';
 import { readConfig } from './config';
-import { runProcess, startEvents } from './lifecycle';
+import { runProcess, shutdownDeadlineMs, startEvents, withinDeadline } from './lifecycle';
 import { consoleLog } from './logging';
 
 /**
@@ -16,7 +16,8 @@ runProcess(async () => {
   const events = await startEvents(platform, true);
   consoleLog('info', 'worker started', { queue: events.queue.kind });
   return async () => {
-    await events.stop();
+    // Running jobs finish; past the deadline, BullMQ hands them to another worker as stalled.
+    await withinDeadline(events.stop(), shutdownDeadlineMs());
     await platform.db.close();
   };
 });

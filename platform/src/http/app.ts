@@ -1,9 +1,9 @@
 import Router from '@koa/router';
 import Koa, { Context } from 'koa';
 import { authenticate, bearerToken } from '../auth/authenticate';
-import { tx } from '../db/database';
 import { AppError } from '../errors';
 import { mountNotificationPages } from '../notifications/pages';
+import { mountHealthAndMetrics, observeRequests } from '../observability/http';
 import type { Platform } from '../platform';
 import { readJsonBody } from './body';
 import { openApiDocument } from './openapi';
@@ -15,21 +15,14 @@ import { ADMIN_UI_DIR, PUBLIC_UI_DIR, serveSpa } from './static';
 /** Builds the HTTP application; `main.ts` listens with it, tests too. */
 export function createApp(platform: Platform, routes: RouteDefinition[] = API_ROUTES): Koa {
   const app = new Koa();
+  app.use(observeRequests(platform));
   app.use(securityHeaders);
   app.use(problemDetails);
   app.use(serveSpa('/admin', ADMIN_UI_DIR));
   app.use(serveSpa('/public', PUBLIC_UI_DIR));
 
   const router = new Router();
-  router.get('/health', async (ctx) => {
-    await platform.db.system(() => tx().query('SELECT 1'));
-    if (platform.queue) {
-      await platform.queue.ping().catch((error: Error) => {
-        throw new AppError('unavailable', `The job queue does not answer: ${error.message}`);
-      });
-    }
-    ctx.body = { status: 'ok', database: platform.db.embedded ? 'embedded' : 'postgresql', queue: platform.queue?.kind ?? null };
-  });
+  mountHealthAndMetrics(router, platform);
   mountNotificationPages(router, platform);
   const openApi = openApiDocument(routes, platform.schemas);
   router.get('/api/openapi.json', (ctx) => {

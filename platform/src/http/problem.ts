@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
 import { AppError } from '../errors';
+import { logger } from '../logging';
 
 const TITLES: Record<number, string> = {
   400: 'Malformed request',
@@ -37,6 +38,6 @@ export async function problemDetails(ctx: Context, next: Next): Promise<void> {
 
 function asAppError(thrown: unknown): AppError {
   if (thrown instanceof AppError) return thrown;
-  console.error(thrown);
+  logger.error({ err: thrown }, 'unexpected error');
   return new AppError('internal', 'An unexpected error occurred');
 }
