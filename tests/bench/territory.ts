@@ -228,7 +228,7 @@ export async function buildTerritory(platform: Platform, now: Date): Promise<Ben
   await platform.db.tenant(territoryId, () =>
     new ConfigStore(platform.schemas).write('services', { enabled: ['etat_civil', 'titres_identite', 'urbanisme', 'social', 'secretariat'] }, null));
   // As autovacuum would leave it: statistics gathered, visibility maps set (VACUUM runs outside a transaction).
-  await platform.db.dataSource.query('VACUUM ANALYZE');
+  await platform.db.maintenance('VACUUM ANALYZE');
 
   const counts = Object.fromEntries(Object.entries(rows).map(([table, list]) => [table, list.length]));
   return { territoryId, organisations, adminAgentId, adminEmail, counts };

@@ -7,11 +7,11 @@ import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
-import { TENANT_ROLE } from './isolation';
+import { SYSTEM_ROLE, TENANT_ROLE } from './isolation';
 
 interface TransactionScope {
   manager: EntityManager;
-  /** null in a system transaction (runs as the owner, above row-level security). */
+  /** null in a system transaction (the system role, which sees every territory). */
   territoryId: string | null;
 }
 
@@ -67,7 +67,9 @@ export interface DatabaseOptions {
  * Every read and write happens in a transaction opened here:
  * - `tenant(id, fn)` switches to the unprivileged role and sets the territory, so
  *   row-level security hides every other territory's rows, whatever the query says;
- * - `system(fn)` runs as the owner: sign-in lookups, platform administration, dispatchers.
+ * - `system(fn)` runs as the system role, which sees every territory but owns nothing:
+ *   sign-in lookups, platform administration, dispatchers.
+ * Only migrations (and `maintenance`) act as the tables' owner.
  */
 export class Database {
   /** PGlite has one session for the whole pool: transactions must not interleave there. */
@@ -88,27 +90,39 @@ export class Database {
       migrationsTransactionMode: 'each' as const,
       logging: false, // failed queries surface as exceptions; unexpected ones are logged at the HTTP edge
     };
-    let dataSourceOptions: DataSourceOptions;
     if (options.url) {
-      dataSourceOptions = { ...common, url: options.url, extra: { max: options.poolSize ?? 10 } };
-    } else {
-      const dataDir = options.embeddedDataDir ?? 'memory://';
-      // PGlite does not create missing parent folders.
-      if (!dataDir.startsWith('memory://')) fs.mkdirSync(dataDir, { recursive: true });
-      // PostgreSQL's default 128 MB of shared buffers lives in the process's own memory here:
-      // 16 MB keeps an embedded install's server within its memory target, the OS caches the rest.
-      const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
-      const driver = new PGliteDriver({ dataDir, extensions: { btree_gist, pg_trgm }, startParams }).driver;
-      dataSourceOptions = { ...common, driver } as DataSourceOptions;
+      // Migrations run as the connecting user, who owns the tables, on connections of their own...
+      const owner = new DataSource({ ...common, url: options.url, extra: { max: 2 } });
+      await owner.initialize();
+      try {
+        await migrate(owner, false);
+      } finally {
+        await owner.destroy();
+      }
+      // ...then every connection of the platform starts as the system role (RESET ROLE comes back to it).
+      const dataSource = new DataSource({
+        ...common, url: options.url, extra: { max: options.poolSize ?? 10, options: `-c role=${SYSTEM_ROLE}` },
+      });
+      await dataSource.initialize();
+      return new Database(dataSource, false);
     }
-    const dataSource = new DataSource(dataSourceOptions);
+    const dataDir = options.embeddedDataDir ?? 'memory://';
+    // PGlite does not create missing parent folders.
+    if (!dataDir.startsWith('memory://')) fs.mkdirSync(dataDir, { recursive: true });
+    // PostgreSQL's default 128 MB of shared buffers lives in the process's own memory here:
+    // 16 MB keeps an embedded install's server within its memory target, the OS caches the rest.
+    const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+    const driver = new PGliteDriver({ dataDir, extensions: { btree_gist, pg_trgm }, startParams }).driver;
+    const dataSource = new DataSource({ ...common, driver } as DataSourceOptions);
     await dataSource.initialize();
-    await migrate(dataSource, !options.url);
-    return new Database(dataSource, !options.url);
+    await migrate(dataSource, true);
+    // PGlite has one session: it leaves the owner once migrations are done.
+    await dataSource.query(`SET ROLE ${SYSTEM_ROLE}`);
+    return new Database(dataSource, true);
   }
 
   tenant<T>(territoryId: string, work: () => Promise<T>): Promise<T> {
-    // Without a territory the transaction would run as the owner, above row-level security.
+    // Without a territory the transaction would run as the system role, above the territory policy.
     if (!territoryId) return Promise.reject(new Error('A tenant transaction needs a territory'));
     return this.transaction(territoryId, work);
   }
@@ -118,12 +132,30 @@ export class Database {
   }
 
   /**
-   * One statement as the owner, outside any transaction: a lone read (such as
+   * One statement as the system role, outside any transaction: a lone read (such as
    * resolving a token on every request) spares the BEGIN and COMMIT round trips.
    */
   systemStatement<T = Record<string, unknown>>(sql: string, parameters: unknown[]): Promise<T[]> {
     if (scope.getStore()) return Promise.reject(new Error('A lone statement cannot run inside a transaction'));
     return this.inTurn(() => this.dataSource.query(sql, parameters));
+  }
+
+  /**
+   * One statement as the tables' owner, outside any transaction: upkeep such as
+   * VACUUM ANALYZE (scripts, benchmarks), never a request's work.
+   */
+  async maintenance(sql: string): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    await this.inTurn(async () => {
+      await runner.connect();
+      try {
+        await runner.query(`SELECT set_config('role', session_user, false)`);
+        await runner.query(sql);
+      } finally {
+        await runner.query(`SELECT set_config('role', $1, false)`, [SYSTEM_ROLE]);
+        await runner.release();
+      }
+    });
   }
 
   async close(): Promise<void> {
@@ -134,7 +166,7 @@ export class Database {
     const outer = scope.getStore();
     if (outer) {
       // Nested calls join the open transaction only in the same scope: a tenant call inside
-      // a system transaction would otherwise run as the owner, above row-level security.
+      // a system transaction would otherwise run as the system role, above the territory policy.
       if (outer.territoryId !== territoryId) {
         return Promise.reject(new Error('A transaction cannot open a transaction for another scope'));
       }

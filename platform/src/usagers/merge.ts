@@ -35,7 +35,7 @@ export async function unregisteredUserReferences(): Promise<string[]> {
   const rows: { table_name: string; column_name: string }[] = await tx().query(
     `SELECT c.conrelid::regclass::text AS table_name, a.attname AS column_name
        FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
-      WHERE c.contype = 'f' AND c.confrelid = 'users'::regclass`,
+      WHERE c.contype = 'f' AND c.confrelid = 'users'::regclass AND a.attname <> 'territory_id'`, // keys carry the territory too
   );
   const registered = new Set(USER_REFERENCES.map((reference) => `${reference.table}.${reference.column}`));
   return rows.map((row) => `${row.table_name}.${row.column_name}`).filter((name) => !registered.has(name));

@@ -1,5 +1,6 @@
 import { tx } from '../../../platform/src/db/database';
-import { TENANT_ROLE } from '../../../platform/src/db/isolation';
+import { SYSTEM_ROLE, TENANT_ROLE } from '../../../platform/src/db/isolation';
+import { UNSCOPED_REFERENCES } from '../../../platform/src/db/migrations/1765200100000-TerritoryScopedReferencesEverywhere';
 import { demoIds, TestPlatform } from '../../support/platform';
 import { fingerprint, lieuBody, motifBody } from './helpers';
 
@@ -129,7 +130,7 @@ describe('row-level security between territories', () => {
         expect(new Set(renamed.map((row: { territory_id: string }) => row.territory_id))).toEqual(new Set([territoryA]));
         const [deleted] = await tx().query(`DELETE FROM motifs RETURNING territory_id`);
         expect(new Set(deleted.map((row: { territory_id: string }) => row.territory_id))).toEqual(new Set([territoryA]));
-        // Back to the owner, in the same transaction: B's rows are all there, unchanged.
+        // Back to the session's role, in the same transaction: B's rows are all there, unchanged.
         await tx().query('RESET ROLE');
         const [motifsB] = await tx().query(`SELECT count(*)::int AS count FROM motifs WHERE territory_id = $1`, [territoryB]);
         expect(motifsB.count).toBe(1);
@@ -166,6 +167,86 @@ describe('row-level security between territories', () => {
         expect(await sqlState(test.db.tenant(territoryA, () => tx().query(statement, [...parameters])))).toBe('23503');
       }
       expect(await fingerprint(test)).toEqual(before);
+    });
+  });
+
+  describe('the role the running platform acts as', () => {
+    const ownerOf = async (table: string) => (await test.sql(`SELECT tableowner FROM pg_tables WHERE tablename = $1`, [table]))[0].tableowner;
+
+    it('owns no table, in system transactions and lone statements alike, even when the connecting user does', async () => {
+      const owner = await ownerOf('rdvs');
+      const [inTransaction] = await test.sql(`SELECT current_user AS role, session_user AS connected`);
+      const [lone] = await test.db.systemStatement<{ role: string }>(`SELECT current_user AS role`, []);
+      expect({ transaction: inTransaction.role, lone: lone.role }).toEqual({ transaction: SYSTEM_ROLE, lone: SYSTEM_ROLE });
+      expect(inTransaction.role).not.toBe(owner);
+      const owned = await test.sql(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner = $1`, [SYSTEM_ROLE]);
+      expect(owned).toEqual([]);
+    });
+
+    it('cannot turn row-level security off, change the schema or reach rows through the owner', async () => {
+      const before = await fingerprint(test);
+      for (const statement of [
+        `ALTER TABLE rdvs DISABLE ROW LEVEL SECURITY`,
+        `ALTER TABLE organisations NO FORCE ROW LEVEL SECURITY`,
+        `DROP POLICY territory_isolation ON motifs`,
+        `DROP TABLE lieux`,
+        `CREATE TABLE intruse (id int)`,
+        `TRUNCATE outbox_events`,
+      ]) {
+        expect({ statement, state: await sqlState(test.sql(statement)) }).toEqual({ statement, state: expect.stringMatching(/^42501$/) });
+      }
+      expect(await fingerprint(test)).toEqual(before);
+    });
+
+    it('forces row-level security on every isolated table, so an owner without superuser rights is bound too', async () => {
+      const unforced = await test.sql(
+        `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relrowsecurity AND NOT c.relforcerowsecurity`);
+      expect(unforced).toEqual([]);
+      // The territory policy names the tenant role alone; the owner has no policy, so it would see nothing.
+      const policies = await test.sql(`SELECT DISTINCT policyname, roles::text AS roles FROM pg_policies ORDER BY policyname`);
+      expect(policies).toEqual([
+        { policyname: 'system_access', roles: `{${SYSTEM_ROLE}}` },
+        { policyname: 'territory_isolation', roles: `{${TENANT_ROLE}}` },
+      ]);
+    });
+  });
+
+  describe('references between tenant tables', () => {
+    it('every foreign key between two tables holding a territory_id carries the territory', async () => {
+      expect(await test.sql(UNSCOPED_REFERENCES)).toEqual([]);
+    });
+
+    it("refuses A's rdvs, rdv agents and participations that point at B's motif, lieu, agent or usager", async () => {
+      const [userB] = await test.sql(
+        `INSERT INTO users (territory_id, first_name, last_name) VALUES ($1, 'Usager', 'Du Bourg') RETURNING id`, [territoryB]);
+      const [userA] = await test.sql(
+        `INSERT INTO users (territory_id, first_name, last_name) VALUES ($1, 'Usager', 'De Val-Fleuri') RETURNING id`, [territoryA]);
+      const before = await fingerprint(test);
+      const newRdv = (motif: string, lieu: string) => tx().query(
+        `INSERT INTO rdvs (territory_id, organisation_id, motif_id, lieu_id, starts_at, ends_at, created_by)
+         VALUES ($1, $2, $3, $4, '2030-01-07T09:00:00Z', '2030-01-07T09:30:00Z', 'agent') RETURNING id`,
+        [territoryA, demo.mairie, motif, lieu]);
+      expect(await sqlState(test.db.tenant(territoryA, () => newRdv(b.motif, a.lieu)))).toBe('23503');
+      expect(await sqlState(test.db.tenant(territoryA, () => newRdv(a.motif, b.lieu)))).toBe('23503');
+      expect(await sqlState(test.db.tenant(territoryA, async () => {
+        const [rdv] = await newRdv(a.motif, a.lieu);
+        await tx().query(`INSERT INTO rdv_agents (territory_id, rdv_id, agent_id, starts_at, ends_at, active)
+          VALUES ($1, $2, $3, '2030-01-07T09:00:00Z', '2030-01-07T09:30:00Z', true)`, [territoryA, rdv.id, b.agent]);
+      }))).toBe('23503');
+      expect(await sqlState(test.db.tenant(territoryA, async () => {
+        const [rdv] = await newRdv(a.motif, a.lieu);
+        await tx().query(`INSERT INTO participations (territory_id, rdv_id, user_id, created_by) VALUES ($1, $2, $3, 'agent')`,
+          [territoryA, rdv.id, userB.id]);
+      }))).toBe('23503');
+      expect(await fingerprint(test)).toEqual(before);
+      // The same rows within A are accepted (rolled back).
+      await inRolledBackTenant(test, territoryA, async () => {
+        const [rdv] = await newRdv(a.motif, a.lieu);
+        await tx().query(`INSERT INTO participations (territory_id, rdv_id, user_id, created_by) VALUES ($1, $2, $3, 'agent')`,
+          [territoryA, rdv.id, userA.id]);
+      });
+      await test.sql(`DELETE FROM users WHERE id IN ($1, $2)`, [userA.id, userB.id]);
     });
   });
 

@@ -84,7 +84,7 @@ describe('merging usagers', () => {
   it('moves the rows of every table that references users, and refuses to merge while one is not registered', async () => {
     expect(await test.db.tenant(territoryId, () => unregisteredUserReferences())).toEqual([]);
 
-    await test.sql(`CREATE TABLE merge_probe (user_id uuid REFERENCES users(id))`);
+    await test.db.maintenance(`CREATE TABLE merge_probe (user_id uuid REFERENCES users(id))`);
     try {
       const a = await create(ids.mairie, { first_name: 'C', last_name: 'Trois' });
       const b = await create(ids.mairie, { first_name: 'D', last_name: 'Quatre' });
@@ -96,7 +96,7 @@ describe('merging usagers', () => {
       logged.mockRestore();
       expect((await test.call('get', `/api/v1/users/${b.id}`, { token: admin })).status).toBe(200);
     } finally {
-      await test.sql(`DROP TABLE merge_probe`);
+      await test.db.maintenance(`DROP TABLE merge_probe`);
     }
   });
 });
