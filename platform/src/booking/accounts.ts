@@ -10,7 +10,7 @@ import { territoryTimeZone } from '../agenda/definitions';
 import { generateToken, hashPassword, hashToken, verifyPassword } from '../auth/secrets';
 import { currentTerritoryId, tx } from '../db/database';
 import { AppError } from '../errors';
-import { recordEvent } from '../events/outbox';
+import { recordEvent, sealEventSecret } from '../events/outbox';
 import type { Platform } from '../platform';
 import { publicOrganisation } from '../organisations/public-routes';
 import { AttemptCounter, wrongGuess } from './attempts';
@@ -66,7 +66,8 @@ export async function openAccount(platform: Platform, body: AccountBody) {
       throw error;
     }
     await recordEvent('usager_account', 'created', {
-      id, email: body.email, first_name: body.first_name, code, expires_at: expiresAt.toISOString(),
+      id, email: body.email, first_name: body.first_name, expires_at: expiresAt.toISOString(),
+      secret: sealEventSecret(platform.config, 'usager_account', id, { code }),
     }, { organisationId: organisation.id });
     return { status: 'verification_pending', email: body.email };
   });

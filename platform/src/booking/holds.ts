@@ -17,7 +17,7 @@ import { isoInZone } from '../agenda/iso';
 import { hashToken } from '../auth/secrets';
 import { currentTerritoryId, tx } from '../db/database';
 import { AppError } from '../errors';
-import { recordEvent } from '../events/outbox';
+import { recordEvent, sealEventSecret } from '../events/outbox';
 import { loadForm } from '../forms/forms';
 import type { FicheValues } from '../forms/effective-form';
 import { isUuid } from '../http/ids';
@@ -182,8 +182,10 @@ export async function bookOnline(request: ApiRequest<'public'>, body: OnlineBook
     // The notifications send the code; webhooks never see this model.
     await recordEvent('rdv_hold', 'created', {
       id: holdId, rdv_id: rdvId, motif_id: motif.id, lieu_id: body.lieu_id, starts_at: body.starts_at, booked_by: bookedBy,
-      email: confirmationEmail, code, confirm_url: `${platform.config.publicUrl}/public/organisations/${await organisationSlug(home.organisationId)}/reservation/code?booking=${holdId}&code=${code}`,
-      expires_at: expiresAt.toISOString(),
+      email: confirmationEmail, expires_at: expiresAt.toISOString(),
+      secret: sealEventSecret(platform.config, 'rdv_hold', holdId, {
+        code, confirm_url: `${platform.config.publicUrl}/public/organisations/${await organisationSlug(home.organisationId)}/reservation/code?booking=${holdId}&code=${code}`,
+      }),
     }, { organisationId: home.organisationId });
     return new Reply(202, { id: holdId, status: PENDING, confirmation: 'email', code_sent_to: masked(confirmationEmail), expires_at: isoInZone(expiresAt.getTime(), zone) });
   }));

@@ -2,9 +2,15 @@ import crypto from 'node:crypto';
 import { currentTerritoryId, tx } from '../db/database';
 import { AppError } from '../errors';
 import { ApiRequest, Reply } from '../http/route';
+import { secretBoxFor } from '../plugins/secrets';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 const KEY_PATTERN = /^[\x21-\x7e]{8,200}$/;
+
+/** Where a sealed answer belongs (the territory is in the scope's row): copied to another key, it does not open. */
+function answerPlace(scope: string, key: string): string {
+  return `idempotency:${currentTerritoryId()}:${scope}:${key}`;
+}
 
 /**
  * Runs a creation once per `Idempotency-Key`: a form submitted twice gets the
@@ -16,6 +22,9 @@ const KEY_PATTERN = /^[\x21-\x7e]{8,200}$/;
  * inserted first, so a concurrent duplicate waits on it (the unique index) until
  * this transaction ends, then reads the stored answer. A refused request rolls the
  * key back with everything else, and a retry runs again.
+ *
+ * The stored answer is sealed with the instance's secret box: it may hold a
+ * self-service link, which must not sit in clear in the database.
  */
 export async function idempotent(
   request: ApiRequest,
@@ -47,13 +56,18 @@ export async function idempotent(
       throw AppError.invalid('This Idempotency-Key was used for another request', [{ path: 'Idempotency-Key', message: 'was used for another request' }]);
     }
     request.koa.set('Idempotent-Replayed', 'true');
-    return new Reply(first.status, first.response);
+    // An answer stored before answers were sealed (within the last 24 hours of an upgrade) is an object.
+    const answer = typeof first.response === 'string'
+      ? JSON.parse(secretBoxFor(request.platform.config).open(first.response, answerPlace(scope, key)))
+      : first.response;
+    return new Reply(first.status, answer);
   }
   const result = await run();
   const reply = result instanceof Reply ? result : new Reply(result === undefined ? 204 : defaultStatus, result);
   await tx().query(
     `UPDATE idempotency_keys SET status = $4, response = $5 WHERE territory_id = $1 AND scope = $2 AND key = $3`,
-    [currentTerritoryId(), scope, key, reply.status, JSON.stringify(reply.body ?? null)],
+    [currentTerritoryId(), scope, key, reply.status,
+      JSON.stringify(secretBoxFor(request.platform.config).seal(JSON.stringify(reply.body ?? null), answerPlace(scope, key)))],
   );
   return reply;
 }

@@ -8,6 +8,7 @@
  */
 import { CONSUMER_ATTEMPTS, type EventConsumer } from '../events/consumers';
 import type { DomainEvent } from '../events/domain-event';
+import { openEventSecret } from '../events/outbox';
 import { definitionOf, type AgendaFields } from '../agenda/definitions';
 import { expandOccurrences } from '../agenda/recurrence';
 import { issueRdvLink } from '../booking/links';
@@ -184,7 +185,8 @@ export class NotificationsConsumer implements EventConsumer {
 
   /** A one-time code (online booking, usager account): by email, once, while it is still of use. */
   private async codeEmail(event: DomainEvent): Promise<void> {
-    const payload = event.payload as unknown as (HoldPayload | AccountPayload) & { rdv_id?: string };
+    // The code travels sealed (events/outbox.ts): it is opened here, to be sent.
+    const payload = event.payload as unknown as { id: string; secret: string; email: string; first_name: string; expires_at: string; rdv_id?: string };
     await deliver(
       this.platform,
       event.territory_id,
@@ -205,9 +207,10 @@ export class NotificationsConsumer implements EventConsumer {
         };
         if (!place) return [{ target, skip: 'the organisation no longer exists' }];
         if (new Date(payload.expires_at) <= this.platform.clock.now()) return [{ target, skip: 'the code expired before it could be sent' }];
+        const { config } = this.platform;
         const message = event.model === 'rdv_hold'
-          ? holdCodeEmail(this.platform, payload as HoldPayload, place.name, place.timezone)
-          : accountCodeEmail(this.platform, payload as AccountPayload, place.name, place.timezone);
+          ? holdCodeEmail(this.platform, { ...payload, ...openEventSecret<Pick<HoldPayload, 'code' | 'confirm_url'>>(config, event.model, payload) }, place.name, place.timezone)
+          : accountCodeEmail(this.platform, { ...payload, ...openEventSecret<Pick<AccountPayload, 'code'>>(config, event.model, payload) }, place.name, place.timezone);
         return [{ target, compose: async () => () => platformMail(this.platform).send(message) }];
       },
       { maxAttempts: CONSUMER_ATTEMPTS },

@@ -1,3 +1,4 @@
+import { openEventSecret } from '../../../platform/src/events/outbox';
 import { TestPlatform } from '../../support/platform';
 import { agendaFixture, expectStatus, plageBody } from '../agenda/helpers';
 
@@ -54,10 +55,14 @@ export async function publicCreneaux(test: TestPlatform, slug: string, motifId: 
   return response.body.data as { starts_at: string; ends_at: string; agent_id: string; lieu_id: string }[];
 }
 
-/** The code sent for an online booking (the outbox event the notifications send). */
-export async function holdCode(test: TestPlatform, holdId: string): Promise<string> {
-  const [event] = await test.sql(`SELECT payload FROM outbox_events WHERE model = 'rdv_hold' AND record_id = $1`, [holdId]);
-  return event.payload.code;
+/** The code sent for an online booking or an usager account (sealed in the outbox event the notifications send). */
+export async function sentCode(test: TestPlatform, model: 'rdv_hold' | 'usager_account', recordId: string): Promise<string> {
+  const [event] = await test.sql(`SELECT payload FROM outbox_events WHERE model = $1 AND record_id = $2 ORDER BY id DESC LIMIT 1`, [model, recordId]);
+  return openEventSecret<{ code: string }>(test.platform.config, model, event.payload).code;
+}
+
+export function holdCode(test: TestPlatform, holdId: string): Promise<string> {
+  return sentCode(test, 'rdv_hold', holdId);
 }
 
 /** Any 6 digits but the right ones. */

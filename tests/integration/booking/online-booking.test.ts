@@ -2,7 +2,7 @@ import { bookingMaintenance } from '../../../platform/src/booking/maintenance';
 import { PeriodicTasks } from '../../../platform/src/jobs/periodic';
 import { TestPlatform } from '../../support/platform';
 import { countRows, expectProblem, fingerprint } from '../foundation/helpers';
-import { BookingFixture, bookingFixture, expectStatus, holdCode, NOW, publicCreneaux, rdvEvents, wrongCode } from './helpers';
+import { BookingFixture, bookingFixture, expectStatus, holdCode, NOW, publicCreneaux, rdvEvents, sentCode, wrongCode } from './helpers';
 
 /** Usagers and prescripteurs book free créneaux online; the code sent by email confirms within 10 minutes. */
 describe('online booking', () => {
@@ -232,10 +232,11 @@ describe('online booking', () => {
   it('lets an usager with a verified account book without a code and find their rdvs', async () => {
     const account = { organisation_slug: f.mairieSlug, email: 'noa.roux@example.fr', password: 'un mot de passe solide', first_name: 'Noa', last_name: 'Roux' };
     expectStatus(await test.call('post', '/api/public/accounts', { body: account }), 202);
-    const [sent] = await test.sql(`SELECT payload FROM outbox_events WHERE model = 'usager_account' ORDER BY id DESC LIMIT 1`);
+    const [sent] = await test.sql(`SELECT record_id FROM outbox_events WHERE model = 'usager_account' ORDER BY id DESC LIMIT 1`);
+    const code = await sentCode(test, 'usager_account', sent.record_id);
     expectProblem(await test.call('post', '/api/public/accounts/sign_in', { body: { email: account.email, password: account.password } }), 403);
-    expectProblem(await test.call('post', '/api/public/accounts/verify', { body: { email: account.email, code: wrongCode(sent.payload.code) } }), 403);
-    expectStatus(await test.call('post', '/api/public/accounts/verify', { body: { email: account.email, code: sent.payload.code } }), 200);
+    expectProblem(await test.call('post', '/api/public/accounts/verify', { body: { email: account.email, code: wrongCode(code) } }), 403);
+    expectStatus(await test.call('post', '/api/public/accounts/verify', { body: { email: account.email, code } }), 200);
     expectProblem(await test.call('post', '/api/public/accounts', { body: account }), 409);
     expectProblem(await test.call('post', '/api/public/accounts/sign_in', { body: { email: account.email, password: 'pas le bon mot de passe' } }), 403);
     const signedIn = await test.call('post', '/api/public/accounts/sign_in', { body: { email: 'NOA.ROUX@example.fr', password: account.password } });
