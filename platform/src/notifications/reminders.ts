@@ -43,7 +43,6 @@ export interface ReminderPayload {
   rdv_id: string;
   /** ISO instant: the start this reminder is for. */
   starts_at: string;
-  hours_before: number;
   /** ISO instant: when it goes (absent from jobs planned before reminders kept to working days: those do nothing). */
   due_at?: string;
 }
@@ -105,7 +104,6 @@ export async function scheduleReminder(
     territory_id: reminder.territoryId,
     rdv_id: reminder.rdvId,
     starts_at: reminder.startsAt.toISOString(),
-    hours_before: reminder.hoursBefore,
     due_at: new Date(due).toISOString(),
   };
   await queue.add(REMINDER_JOB, payload, {
@@ -119,7 +117,7 @@ export async function scheduleReminder(
 
 /** Sends the reminder if it still stands: same rdv, still active, still at that time, still due then. */
 export async function runReminder(platform: Platform, job: Job<ReminderPayload>, log: LogSink): Promise<void> {
-  const { territory_id: territoryId, rdv_id: rdvId, hours_before: hoursBefore } = job.payload;
+  const { territory_id: territoryId, rdv_id: rdvId } = job.payload;
   if (!job.payload.due_at) return; // planned again by the sweep, with its due time
   const startsAt = new Date(job.payload.starts_at);
   const due = Date.parse(job.payload.due_at);
