@@ -40,6 +40,8 @@ export class AppError extends Error {
     readonly kind: ErrorKind,
     message: string,
     readonly errors: FieldError[] = [],
+    /** Sent as Retry-After (429, 503). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'AppError';

@@ -87,3 +87,72 @@ export interface ConfigVersion<D = Record<string, unknown>> {
 export function agentName(agent: Pick<Agent, 'first_name' | 'last_name' | 'email'>): string {
   return [agent.first_name, agent.last_name].filter(Boolean).join(' ') || agent.email || '—';
 }
+
+/** The statuses of an rdv (API.md); `waiting` is no status but an expected rdv whose usager arrived. */
+export type RdvStatus = 'unknown' | 'seen' | 'noshow' | 'excused' | 'revoked';
+
+export interface RdvParticipation {
+  id: string;
+  user_id: string;
+  first_name: string;
+  last_name: string;
+  status: RdvStatus;
+  created_by: 'agent' | 'user' | 'prescripteur';
+  created_at: string;
+}
+
+/** An rdv as the agent API answers it (GET /api/v1/rdvs/:id); times with the territory's offset. */
+export interface Rdv {
+  id: string;
+  organisation_id: string;
+  motif_id: string;
+  lieu_id: string | null;
+  starts_at: string;
+  ends_at: string;
+  duration_in_min: number;
+  status: RdvStatus;
+  collectif: boolean;
+  name: string | null;
+  max_participants_count: number | null;
+  users_count: number;
+  context: string | null;
+  custom_fields: Record<string, unknown>;
+  agent_ids: string[];
+  user_ids: string[];
+  participations: RdvParticipation[];
+  created_by: 'agent' | 'user' | 'prescripteur';
+  created_by_agent_id: string | null;
+  cancelled_at: string | null;
+  arrived_at: string | null;
+  /** Sent back with a change: a change made meanwhile by someone else refuses it. */
+  lock_version: number;
+  created_at: string;
+  updated_at: string;
+  /** What an agent's forced change went over. */
+  warnings?: { code: string; message: string }[];
+}
+
+/** One change in a record's history (GET /api/v1/rdvs/:id/versions). */
+export interface RecordVersion {
+  id: string;
+  event: string;
+  created_at: string;
+  author: { id: string; first_name: string | null; last_name: string | null } | null;
+  changes: { field: string; from: unknown; to: unknown }[];
+}
+
+/** What became of one notification (GET /api/v1/rdvs/:id/receipts). */
+export interface NotificationReceipt {
+  id: string;
+  event: string;
+  channel: 'email' | 'sms';
+  recipient_type: 'user' | 'agent';
+  recipient_id: string | null;
+  /** Masked. */
+  recipient: string;
+  status: 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
+  reason: string | null;
+  attempts: number;
+  created_at: string;
+  sent_at: string | null;
+}

@@ -54,6 +54,11 @@ const SERVER_MESSAGES: Record<string, string> = {
   'overlaps another rdv of the agent': 'booking.errors.overlappingRdv',
   'needs a phone number: the agent calls the usager': 'booking.errors.needsPhone',
   'needs an email or a mobile number to receive the visio link': 'booking.errors.needsVisioContact',
+  'Someone else changed this rdv meanwhile: reload it, then make your change again': 'rdvFiche.errors.stale',
+  'no email address': 'rdvFiche.errors.noEmail',
+  'no phone number': 'rdvFiche.errors.noPhone',
+  'the usager turned email notifications off': 'rdvFiche.errors.emailsOff',
+  'the usager turned SMS notifications off': 'rdvFiche.errors.smsOff',
 };
 
 /** The French sentence for a message the platform sends in English, when it is a known one. */

@@ -21,6 +21,7 @@ const organisationRoutes: RouteRecordRaw[] = [
   { path: 'users/new', name: 'user-new', component: () => import('../views/users/UserEdit.vue'), meta: { access: 'member', title: 'users.new' } },
   { path: 'users/:id', name: 'user-edit', component: () => import('../views/users/UserEdit.vue'), meta: { access: 'member', title: 'users.edit' } },
   { path: 'search', name: 'search', component: () => import('../views/search/Search.vue'), meta: { access: 'member', title: 'nav.search' } },
+  { path: 'rdvs/:id', name: 'rdv', component: () => import('../views/rdvs/Fiche.vue'), meta: { access: 'member', title: 'rdvFiche.title' } },
   { path: 'settings', name: 'organisation-settings', component: () => import('../views/organisation/Settings.vue'), meta: { access: 'organisation_admin', title: 'nav.organisation' } },
   { path: 'motifs', name: 'motifs', component: () => import('../views/organisation/Motifs.vue'), meta: { access: 'organisation_admin', title: 'nav.motifs' } },
   { path: 'motifs/new', name: 'motif-new', component: () => import('../views/organisation/MotifEdit.vue'), meta: { access: 'organisation_admin', title: 'motifs.new' } },
@@ -50,6 +51,8 @@ const routes: RouteRecordRaw[] = [
       { path: '', name: 'start', component: () => import('../views/NotFound.vue'), meta: { access: 'member', title: 'nav.home' } },
       { path: 'organisations/:org', children: organisationRoutes },
       { path: 'territory', children: territoryRoutes },
+      // The link sent to agents names no organisation: the rdv's own opens.
+      { path: 'rdvs/:id', name: 'rdv-link', component: () => import('../views/rdvs/FicheLink.vue'), meta: { access: 'member', title: 'rdvFiche.title' } },
       { path: ':unknown(.*)*', name: 'not-found', component: () => import('../views/NotFound.vue'), meta: { access: 'member', title: 'notFound.title' } },
     ],
   },

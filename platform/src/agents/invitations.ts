@@ -51,19 +51,41 @@ export async function sendInvitation(platform: Platform, invitee: Invitee, organ
   ));
 }
 
+interface InvitationState {
+  id: string;
+  agent_id: string;
+  territory_id: string;
+  expires_at: Date;
+  accepted_at: Date | null;
+  revoked_at: Date | null;
+  has_password: boolean;
+}
+
+const INVITATION_STATE = `
+  SELECT i.id, i.agent_id, i.expires_at, i.accepted_at, i.revoked_at, a.territory_id, a.password_hash IS NOT NULL AS has_password
+    FROM invitations i JOIN agents a ON a.id = i.agent_id AND a.deleted_at IS NULL
+   WHERE i.token_hash = $1`;
+
+/** An invitation that can still be accepted; else 404 (unknown), 409 (used) or 410 (withdrawn, expired). */
+function usable(platform: Platform, invitation: InvitationState | undefined): InvitationState {
+  if (!invitation) throw AppError.notFound('Invitation');
+  if (invitation.accepted_at || invitation.has_password) throw AppError.conflict('This invitation was already used: sign in instead');
+  if (invitation.revoked_at) throw new AppError('gone', 'This invitation was withdrawn: ask for a new one');
+  if (new Date(invitation.expires_at) <= platform.clock.now()) throw new AppError('gone', 'This invitation has expired: ask for a new one');
+  return invitation;
+}
+
+/** Refuses an invitation that cannot be accepted before its password is hashed (the dear part). */
+export async function checkInvitation(platform: Platform, token: string): Promise<void> {
+  const [invitation] = await platform.db.systemStatement<InvitationState>(INVITATION_STATE, [hashToken(token)]);
+  usable(platform, invitation);
+}
+
 /** Sets the password once: an expired invitation is gone, a used one is refused. */
 export async function acceptInvitation(platform: Platform, token: string, passwordHash: string): Promise<{ id: string; territory_id: string }> {
   return platform.db.system(async () => {
-    const [invitation] = await tx().query(
-      `SELECT i.id, i.agent_id, i.expires_at, i.accepted_at, i.revoked_at, a.territory_id, a.password_hash IS NOT NULL AS has_password
-         FROM invitations i JOIN agents a ON a.id = i.agent_id AND a.deleted_at IS NULL
-        WHERE i.token_hash = $1 FOR UPDATE OF i`,
-      [hashToken(token)],
-    );
-    if (!invitation) throw AppError.notFound('Invitation');
-    if (invitation.accepted_at || invitation.has_password) throw AppError.conflict('This invitation was already used: sign in instead');
-    if (invitation.revoked_at) throw new AppError('gone', 'This invitation was withdrawn: ask for a new one');
-    if (new Date(invitation.expires_at) <= platform.clock.now()) throw new AppError('gone', 'This invitation has expired: ask for a new one');
+    const [found] = await tx().query(`${INVITATION_STATE} FOR UPDATE OF i`, [hashToken(token)]);
+    const invitation = usable(platform, found);
     await tx().query(`UPDATE invitations SET accepted_at = $2 WHERE id = $1`, [invitation.id, platform.clock.now()]);
     await tx().query(`UPDATE agents SET password_hash = $2, updated_at = now() WHERE id = $1`, [invitation.agent_id, passwordHash]);
     return { id: invitation.agent_id, territory_id: invitation.territory_id };

@@ -12,7 +12,7 @@ import { hashPassword } from '../auth/secrets';
 import { issueToken } from '../auth/sessions';
 import { AccessLevel, Agent, AgentRole, AgentService } from './agent.entity';
 import { AgentRow, agentJson, canSeeAgent, loadAgentJson, loadAgents, randomCalendarUid } from './agents';
-import { acceptInvitation, sendInvitation } from './invitations';
+import { acceptInvitation, checkInvitation, sendInvitation } from './invitations';
 
 interface InviteBody {
   email?: string;
@@ -206,6 +206,7 @@ export const agentRoutes = [
     body: 'api/invitation.accept.json',
     summary: 'Accept an invitation by choosing a password; answers a bearer token',
     async handle({ params, body, platform }) {
+      await checkInvitation(platform, params.token);
       const passwordHash = await hashPassword((body as { password: string }).password);
       const agent = await acceptInvitation(platform, params.token, passwordHash);
       const token = await platform.db.system(() => issueToken(platform, { agentId: agent.id }));

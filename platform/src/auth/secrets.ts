@@ -1,9 +1,13 @@
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
+import { passwordHashSlots } from '../hash-slots';
 
-const scrypt = promisify(crypto.scrypt) as (
+const unboundedScrypt = promisify(crypto.scrypt) as (
   password: string, salt: Buffer, keylen: number, options: crypto.ScryptOptions,
 ) => Promise<Buffer>;
+
+/** Every hash takes one of the process's few slots (hash-slots.ts): past them, 503. */
+const scrypt: typeof unboundedScrypt = (...args) => passwordHashSlots.run(() => unboundedScrypt(...args));
 
 /** scrypt cost as log2(N); 17 is OWASP's recommendation, tests may lower it (never below 14). */
 const LOG_N = Math.max(14, Number(process.env.SCRYPT_LOG_N ?? 17));

@@ -34,20 +34,37 @@ function verificationHash(accountId: string, code: string): string {
 }
 
 /**
- * POST /api/public/accounts: opens (or, while unverified, reopens) an account in
- * the organisation's territory and sends a verification code (outbox event
- * `usager_account`). A verified email, here or in another territory, is taken: 409.
+ * POST /api/public/accounts: opens an account in the organisation's territory and sends
+ * a verification code (outbox event `usager_account`). A verified email, here or in
+ * another territory, is taken: 409. An account still awaiting its code keeps the password
+ * it was opened with: re-opening it sends a new code only with that same password (409
+ * with another), else whoever re-opened it would own the account once the address's owner
+ * types the code. Once its code expired, an unverified account is anyone's to open again.
  */
 export async function openAccount(platform: Platform, body: AccountBody) {
   const organisation = await publicOrganisation(platform, body.organisation_slug);
-  const passwordHash = await hashPassword(body.password);
-  const code = String(crypto.randomInt(0, 1_000_000)).padStart(6, '0');
   const now = platform.clock.now();
-  const expiresAt = new Date(now.getTime() + VERIFICATION_MS);
   const taken = () => AppError.conflict('An account already uses this email: sign in', [{ path: 'email', message: 'already has an account' }]);
+  const awaiting = () => AppError.conflict(
+    'An account at this email awaits its verification code: use the code sent, or open it again with the same password',
+    [{ path: 'email', message: 'awaits its verification code' }]);
+  // An unverified account whose code expired is forgotten: the address is anyone's to open again.
+  await platform.db.systemStatement(
+    `DELETE FROM usager_accounts WHERE lower(email) = lower($1) AND verified_at IS NULL AND verification_expires_at <= $2`, [body.email, now]);
+  // The cheap refusals before the dear hash, read above row-level security (the email is unique platform-wide).
+  const [pending] = await platform.db.systemStatement<{ password_hash: string; verified_at: Date | null }>(
+    `SELECT password_hash, verified_at FROM usager_accounts WHERE lower(email) = lower($1)`, [body.email]);
+  if (pending?.verified_at) throw taken();
+  if (pending && !(await verifyPassword(body.password, pending.password_hash))) throw awaiting();
+  const passwordHash = pending ? pending.password_hash : await hashPassword(body.password);
+  const code = String(crypto.randomInt(0, 1_000_000)).padStart(6, '0');
+  const expiresAt = new Date(now.getTime() + VERIFICATION_MS);
   return platform.db.tenant(organisation.territoryId, async () => {
-    const [existing] = await tx().query(`SELECT id, verified_at FROM usager_accounts WHERE lower(email) = lower($1) FOR UPDATE`, [body.email]);
+    const [existing] = await tx().query(
+      `SELECT id, verified_at, password_hash FROM usager_accounts WHERE lower(email) = lower($1) FOR UPDATE`, [body.email]);
     if (existing?.verified_at) throw taken();
+    // Opened by another request since the check, or awaiting its code in another territory: its password stands.
+    if (existing?.password_hash !== pending?.password_hash) throw awaiting();
     const id = existing?.id ?? crypto.randomUUID();
     try {
       await tx().query(
@@ -96,19 +113,20 @@ export async function verifyAccount(platform: Platform, koa: Context, body: { em
 /** POST /api/public/accounts/sign_in {email, password}: a bearer token for the usager routes; 5 wrong passwords pause it. */
 export async function signInUsager(platform: Platform, koa: Context, body: { email: string; password: string }) {
   const email = body.email.toLowerCase();
-  return new AttemptCounter(platform, `account_sign_in:${email}`).guard(koa, () => platform.db.system(async () => {
-    const [account] = await tx().query(
+  // Lone statements around the hash: no transaction (nor, embedded, the whole database) waits for it.
+  return new AttemptCounter(platform, `account_sign_in:${email}`).guard(koa, async () => {
+    const [account] = await platform.db.systemStatement<{ id: string; email: string; first_name: string; last_name: string; password_hash: string; verified_at: Date | null }>(
       `SELECT id, email, first_name, last_name, password_hash, verified_at FROM usager_accounts WHERE lower(email) = $1`, [email]);
     if (!account || !(await verifyPassword(body.password, account.password_hash))) {
       throw wrongGuess('password', 'Wrong email or password');
     }
     if (!account.verified_at) throw AppError.forbidden('Verify the account first with the code sent by email');
     const token = generateToken();
-    await tx().query(`INSERT INTO usager_sessions (token_hash, account_id, expires_at) VALUES ($1, $2, $3)`, [
+    await platform.db.systemStatement(`INSERT INTO usager_sessions (token_hash, account_id, expires_at) VALUES ($1, $2, $3)`, [
       hashToken(token), account.id, new Date(platform.clock.now().getTime() + platform.config.sessionTtlHours * 3600_000),
     ]);
     return { token, account: { id: account.id, email: account.email, first_name: account.first_name, last_name: account.last_name } };
-  }));
+  });
 }
 
 /** The usager a bearer token signs in, null without an Authorization header; 401 for a bad or expired token. */

@@ -289,7 +289,7 @@ const EXPIRED_HOLD_KEPT_MS = 24 * 3600_000;
  * Booking's housekeeping (booking/maintenance.ts runs it every minute): frees
  * every territory's expired holds, and deletes holds a day after expiry,
  * idempotency keys after their 24 hours, idle attempt counters, expired usager
- * sessions and the links of rdvs over for a day.
+ * sessions, usager accounts never verified and the links of rdvs over for a day.
  */
 export async function purgeBookingLeftovers(platform: Platform): Promise<void> {
   const now = platform.clock.now();
@@ -302,6 +302,8 @@ export async function purgeBookingLeftovers(platform: Platform): Promise<void> {
     await tx().query(`DELETE FROM idempotency_keys WHERE expires_at <= $1`, [now]);
     await tx().query(`DELETE FROM access_attempts WHERE updated_at <= $1 AND (locked_until IS NULL OR locked_until <= $2)`, [dayAgo, now]);
     await tx().query(`DELETE FROM usager_sessions WHERE expires_at <= $1`, [now]);
+    // An account never verified is forgotten a day after its code expired (the address is free again from expiry on).
+    await tx().query(`DELETE FROM usager_accounts WHERE verified_at IS NULL AND verification_expires_at <= $1`, [dayAgo]);
     await tx().query(
       `DELETE FROM rdv_links WHERE participation_id IN
          (SELECT p.id FROM participations p JOIN rdvs r ON r.id = p.rdv_id WHERE r.ends_at <= $1)`,

@@ -26,6 +26,7 @@ export async function problemDetails(ctx: Context, next: Next): Promise<void> {
     const error = asAppError(thrown);
     ctx.status = error.status;
     ctx.type = 'application/problem+json';
+    if (error.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(error.retryAfterSeconds));
     ctx.body = {
       type: `about:blank#${error.kind}`,
       title: TITLES[error.status] ?? 'Error',

@@ -1,0 +1,214 @@
+import { DateTime } from 'luxon';
+import type { Page } from 'playwright-core';
+import { RunningPipeline, startPipeline, waitFor } from '../../integration/notifications/pipeline';
+import { demoIds, TestPlatform } from '../../support/platform';
+import { AdminSession, auditScreen, E2E_NOW, firstPlainWeek, startAdminSession } from './support';
+
+const ZONE = 'Europe/Paris';
+const FICHE_PATH = /\/admin\/organisations\/[0-9a-f-]{36}\/rdvs\/[0-9a-f-]{36}$/;
+
+/**
+ * The fiche RDV (seed 001, issue 15): opened from the agenda and from the links agents
+ * receive, its status, an edit refused because a colleague changed the rdv meanwhile (then
+ * saved, nothing typed lost), a move to a free créneau and onto a taken time (confirmed),
+ * the history and the notifications sent.
+ */
+describe('admin UI: fiche RDV', () => {
+  let session: AdminSession;
+  let test: TestPlatform;
+  let page: Page;
+  let pipeline: RunningPipeline;
+  let ids: Awaited<ReturnType<typeof demoIds>>;
+  let adminToken: string;
+  let anneToken: string;
+  let rdvId: string;
+  const violations: string[] = [];
+  /** A plain week three weeks on: Anne (État civil) opens CNI at the Hôtel de ville, 09:00–12:00. */
+  const monday = firstPlainWeek(DateTime.fromJSDate(E2E_NOW, { zone: ZONE }).plus({ weeks: 3 }));
+  const at = (time: string) => DateTime.fromISO(`${monday.toISODate()}T${time}`, { zone: ZONE }).toISO({ suppressMilliseconds: true })!;
+  const dayText = monday.setLocale('fr').toFormat('cccc d LLLL yyyy');
+  const rdvRow = async (id: string) => (await test.sql(
+    `SELECT r.status, r.starts_at, r.context, r.arrived_at, r.lock_version, ra.agent_id, ra.active, ra.overbooked
+       FROM rdvs r JOIN rdv_agents ra ON ra.rdv_id = r.id WHERE r.id = $1`, [id]))[0];
+  const detail = (name: string) => page.locator(`[data-test="fiche-${name}"]`);
+  const setStatus = async (label: string) => {
+    await page.getByRole('radio', { name: label, exact: true }).check();
+    await page.locator('[data-test="set-status"]').click();
+    await page.locator('[data-test="fiche-status"]').getByText(`Statut : ${label}`).waitFor();
+  };
+
+  beforeAll(async () => {
+    session = await startAdminSession('admin.mairie@demo.test');
+    ({ test, page, ids } = session);
+    pipeline = await startPipeline(test);
+    const id = async (table: string, name: string) => (await test.sql(`SELECT id FROM ${table} WHERE name = $1`, [name]))[0].id as string;
+    const cni = await id('motifs', "Carte d'identité et passeport");
+    const hotelDeVille = await id('lieux', 'Hôtel de ville');
+    adminToken = await test.signIn('admin.mairie@demo.test');
+    anneToken = await test.signIn('agent.etatcivil@demo.test');
+    const plage = await test.call('post', `/api/v1/organisations/${ids.mairie}/plages_ouverture`, {
+      token: adminToken,
+      body: {
+        agent_id: ids.basicEtatCivil, lieu_id: hotelDeVille, motif_ids: [cni], title: 'Titres', first_day: monday.toISODate(),
+        start_time: '09:00', end_time: '12:00', recurrence: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', until: monday.plus({ weeks: 4 }).toISODate(),
+      },
+    });
+    if (plage.status !== 201) throw new Error(`plage: ${plage.status} ${JSON.stringify(plage.body)}`);
+    const usager = async (body: Record<string, unknown>) => {
+      const created = await test.call('post', `/api/v1/organisations/${ids.mairie}/users`, { token: adminToken, body });
+      if (created.status !== 201) throw new Error(`usager: ${created.status}`);
+      return created.body.id as string;
+    };
+    const camille = await usager({ first_name: 'Camille', last_name: 'Martin', email: 'camille@example.fr' });
+    const dominique = await usager({ first_name: 'Dominique', last_name: 'Lefèvre', email: 'dominique@example.fr' });
+    // The admin books in Anne's agenda: Camille at 09:00 (the fiche's rdv), Dominique at 10:00 (a time taken).
+    const book = async (time: string, userId: string) => {
+      const rdv = await test.call('post', `/api/v1/organisations/${ids.mairie}/rdvs`, {
+        token: adminToken, body: { motif_id: cni, lieu_id: hotelDeVille, starts_at: at(time), agent_ids: [ids.basicEtatCivil], user_ids: [userId] },
+      });
+      if (rdv.status !== 201) throw new Error(`rdv: ${rdv.status} ${JSON.stringify(rdv.body)}`);
+      return rdv.body.id as string;
+    };
+    rdvId = await book('09:00', camille);
+    await book('10:00', dominique);
+  }, 300_000);
+  afterAll(async () => {
+    await pipeline?.stop();
+    await session?.stop();
+  });
+
+  it('opens from a click on the rdv in the agenda, with what the rdv is', async () => {
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/agenda?agent=${ids.basicEtatCivil}&date=${monday.toISODate()}`);
+    const event = page.locator('.fc-event.agenda-rdv', { hasText: 'Camille Martin' });
+    await event.click();
+    await page.waitForURL(FICHE_PATH);
+    expect(page.url()).toContain(`/rdvs/${rdvId}`);
+    await page.getByRole('heading', { level: 1, name: `Rendez-vous du ${dayText} à 09:00` }).waitFor();
+    await expect(detail('motif').textContent()).resolves.toBe("Carte d'identité et passeport");
+    await expect(detail('when').textContent()).resolves.toBe(`${dayText} de 09:00 à 09:20`);
+    await expect(detail('duration').textContent()).resolves.toBe('20 min');
+    await expect(detail('lieu').textContent()).resolves.toContain('Hôtel de ville');
+    await expect(detail('agents').textContent()).resolves.toBe('Anne Basique');
+    await detail('usagers').getByRole('link', { name: 'Camille Martin' }).waitFor();
+    await page.locator('[data-test="fiche-status"]').getByText('Statut : À venir').waitFor();
+    violations.push(...(await auditScreen(page, 'rdv-fiche')));
+
+    // From the keyboard too: the agenda's rdv is a link to its fiche.
+    await page.getByRole('link', { name: /^Agenda de Anne Basique/ }).click();
+    await page.waitForURL(/\/agenda/);
+    await page.locator('.fc-event.agenda-rdv', { hasText: 'Camille Martin' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(FICHE_PATH);
+    await page.getByRole('heading', { level: 1, name: `Rendez-vous du ${dayText} à 09:00` }).waitFor();
+  });
+
+  it('sets the status with the consequences the API applies: waiting room, cancelled by the service (time freed), back to à venir', async () => {
+    await setStatus('En salle d’attente');
+    expect((await rdvRow(rdvId)).arrived_at).not.toBeNull();
+    await page.getByRole('radio', { name: 'Annulé par le service', exact: true }).check();
+    await page.getByText('Le service annule : le créneau est libéré et les usagers sont prévenus.').waitFor();
+    await page.locator('[data-test="set-status"]').click();
+    await page.locator('[data-test="fiche-status"]').getByText('Statut : Annulé par le service').waitFor();
+    expect(await rdvRow(rdvId)).toMatchObject({ status: 'revoked', active: false });
+    await setStatus('À venir');
+    expect(await rdvRow(rdvId)).toMatchObject({ status: 'unknown', active: true, arrived_at: null });
+    // The history says who did it, and what changed.
+    const history = page.locator('[data-test="history"]');
+    await history.getByText('Annulation par le service').waitFor();
+    await history.getByText('Rétablissement').waitFor();
+    await expect(history.locator('[data-test="history-entry"]').first().textContent()).resolves.toContain('Marc Admin');
+    await history.getByText('Statut : Annulé par le service → À venir').waitFor();
+  });
+
+  it('refuses an edit a colleague overtook, keeping what was typed; the second save goes through', async () => {
+    await page.locator('[data-test="edit"]').click();
+    const context = page.getByRole('textbox', { name: 'Contexte' });
+    await context.fill('Apporter l’ancienne carte');
+    // Meanwhile Anne writes on the rdv from her own screen.
+    const version = (await rdvRow(rdvId)).lock_version;
+    const anne = await test.call('patch', `/api/v1/rdvs/${rdvId}`, { token: anneToken, body: { context: 'Usager malentendant', lock_version: version } });
+    expect(anne.status).toBe(200);
+
+    await page.locator('[data-test="fiche-edit"] [data-test="save"]').click();
+    await page.getByText('Quelqu’un d’autre a modifié ce rendez-vous entre-temps').waitFor();
+    await expect(context.inputValue()).resolves.toBe('Apporter l’ancienne carte');
+    // The fiche shows the rdv as Anne left it.
+    await detail('context').getByText('Usager malentendant', { exact: true }).waitFor();
+    expect((await rdvRow(rdvId)).context).toBe('Usager malentendant');
+    violations.push(...(await auditScreen(page, 'rdv-fiche-stale')));
+
+    await page.locator('[data-test="fiche-edit"] [data-test="save"]').click();
+    await page.locator('[data-test="fiche-notice"]').getByText('Rendez-vous enregistré.').waitFor();
+    await detail('context').getByText('Apporter l’ancienne carte', { exact: true }).waitFor();
+    expect((await rdvRow(rdvId)).context).toBe('Apporter l’ancienne carte');
+    await page.locator('[data-test="history"]').getByText('Contexte : Usager malentendant → Apporter l’ancienne carte').waitFor();
+  });
+
+  it('moves the rdv to a free créneau, and onto a taken time only once confirmed', async () => {
+    await page.locator('[data-test="move"]').click();
+    const slot = (time: string) => page.locator(`[data-test="creneau"][data-starts-at="${at(time)}"][data-agent="${ids.basicEtatCivil}"]`);
+    await slot('11:00').waitFor();
+    // The time Dominique holds is not offered.
+    await expect(slot('10:00').count()).resolves.toBe(0);
+    violations.push(...(await auditScreen(page, 'rdv-fiche-move')));
+    await slot('11:00').click();
+    await page.locator('[data-test="fiche-notice"]').getByText(`Rendez-vous déplacé : ${dayText} à 11:00.`).waitFor();
+    await expect(detail('when').textContent()).resolves.toBe(`${dayText} de 11:00 à 11:20`);
+    expect((await rdvRow(rdvId)).starts_at).toEqual(new Date(at('11:00')));
+
+    await page.locator('[data-test="move"]').click();
+    // Anne, the rdv's agent, is the one proposed.
+    await page.locator('[data-test="move-time"] input').fill('10:00');
+    await page.locator('[data-test="move-elsewhere"]').click();
+    const conflict = page.locator('[data-test="conflict"]');
+    await conflict.getByText('Ce changement ne tient pas dans l’agenda :').waitFor();
+    await conflict.getByText('L’agent a déjà un rendez-vous à ce moment.').waitFor();
+    expect((await rdvRow(rdvId)).starts_at).toEqual(new Date(at('11:00')));
+    await conflict.locator('[data-test="force"]').click();
+    await page.locator('[data-test="fiche-notice"]').getByText(`Rendez-vous déplacé : ${dayText} à 10:00.`).waitFor();
+    expect(await rdvRow(rdvId)).toMatchObject({ starts_at: new Date(at('10:00')), overbooked: true });
+  });
+
+  it('lists the notifications sent for the rdv and what became of them', async () => {
+    const receipts = page.locator('[data-test="receipt"]');
+    await waitFor(async () => {
+      await page.locator('[data-test="refresh-receipts"]').click();
+      await page.waitForLoadState('networkidle');
+      return (await receipts.filter({ hasText: 'Confirmation' }).count()) > 0;
+    }, 20_000, 'the confirmation receipt');
+    const confirmation = receipts.filter({ hasText: 'Confirmation' }).first();
+    await expect(confirmation.textContent()).resolves.toMatch(/E-mail.*c\*+@example\.fr \(usager\).*Envoyé/);
+    violations.push(...(await auditScreen(page, 'rdv-fiche-notifications')));
+  });
+
+  it('opens the links the platform sends agents: their email and their webcal feed', async () => {
+    const linkIn = (text: string) => text.match(new RegExp(`https?://[^\\s]+/admin/rdvs/${rdvId}`))?.[0];
+    const mail = await waitFor(async () => {
+      const mailbox = await test.call('get', '/dev/mailbox?format=json');
+      const texts = (mailbox.body.data as { to: { address: string }; text: string }[])
+        .filter((message) => message.to.address === 'agent.etatcivil@demo.test').map((message) => message.text);
+      return texts.map(linkIn).find(Boolean);
+    }, 20_000, 'the agent email about the rdv');
+    await page.goto(mail!);
+    await page.waitForURL(FICHE_PATH);
+    await page.getByRole('heading', { level: 1, name: `Rendez-vous du ${dayText} à 10:00` }).waitFor();
+
+    const calendar = await test.call('get', '/api/v1/agents/me/calendar', { token: anneToken });
+    const feed = await (await fetch(calendar.body.url)).text();
+    // iCalendar folds long lines: unfolded, the event's URL is the fiche's.
+    const fromFeed = linkIn(feed.replace(/\r?\n[ \t]/g, ''));
+    expect(fromFeed).toBeDefined();
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/agenda`);
+    await page.goto(fromFeed!);
+    await page.waitForURL(FICHE_PATH);
+    await page.getByRole('heading', { level: 1, name: `Rendez-vous du ${dayText} à 10:00` }).waitFor();
+
+    // A link to an rdv that is gone (or was never there) says so.
+    await page.goto(`${test.baseUrl}/admin/rdvs/00000000-0000-4000-8000-000000000000`);
+    await page.getByRole('alert').getByText('Cet élément n’existe pas ou plus.').waitFor();
+  });
+
+  it('has no serious accessibility violation on the screens visited', () => {
+    expect(violations).toEqual([]);
+  });
+});
