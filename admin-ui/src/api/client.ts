@@ -35,5 +35,5 @@ export const api = {
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, { body }),
   put: <T>(path: string, body: unknown) => request<T>('PUT', path, { body }),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, { body }),
-  delete: (path: string, query?: Query) => request<void>('DELETE', path, { query }),
+  delete: <T = void>(path: string, query?: Query) => request<T>('DELETE', path, { query }),
 };

@@ -11,6 +11,8 @@ export interface Agent {
   roles: { organisation_id: string; access_level: AccessLevel }[];
   service_ids: string[];
   invitation_pending: boolean;
+  /** Where the invitation of an agent yet to choose a password stands. */
+  invitation: { status: 'pending' | 'expired' | 'revoked'; sent_at: string; expires_at: string } | null;
   last_seen_at: string | null;
   inactive: boolean;
 }

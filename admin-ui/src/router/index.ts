@@ -44,6 +44,8 @@ const territoryRoutes: RouteRecordRaw[] = [
 const routes: RouteRecordRaw[] = [
   { path: '/sign-in', name: 'sign-in', component: () => import('../views/SignIn.vue'), meta: { access: 'public', title: 'signIn.title' } },
   { path: '/invitations/:token', name: 'invitation', component: () => import('../views/AcceptInvitation.vue'), meta: { access: 'public', title: 'invitation.title' } },
+  { path: '/forgot-password', name: 'forgot-password', component: () => import('../views/ForgotPassword.vue'), meta: { access: 'public', title: 'forgotPassword.title' } },
+  { path: '/reset-password/:token', name: 'reset-password', component: () => import('../views/ResetPassword.vue'), meta: { access: 'public', title: 'resetPassword.title' } },
   {
     path: '/',
     component: () => import('../components/AppShell.vue'),
@@ -51,6 +53,7 @@ const routes: RouteRecordRaw[] = [
       { path: '', name: 'start', component: () => import('../views/NotFound.vue'), meta: { access: 'member', title: 'nav.home' } },
       { path: 'organisations/:org', children: organisationRoutes },
       { path: 'territory', children: territoryRoutes },
+      { path: 'account', name: 'account', component: () => import('../views/account/Account.vue'), meta: { access: 'member', title: 'account.title' } },
       // The link sent to agents names no organisation: the rdv's own opens.
       { path: 'rdvs/:id', name: 'rdv-link', component: () => import('../views/rdvs/FicheLink.vue'), meta: { access: 'member', title: 'rdvFiche.title' } },
       { path: ':unknown(.*)*', name: 'not-found', component: () => import('../views/NotFound.vue'), meta: { access: 'member', title: 'notFound.title' } },

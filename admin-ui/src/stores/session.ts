@@ -61,6 +61,11 @@ export const useSessionStore = defineStore('session', () => {
     open(await api.post<SignInAnswer>(`/api/v1/invitations/${encodeURIComponent(invitationToken)}/accept`, { password }));
   }
 
+  /** Sets a new password with the emailed link: the platform closed every session and opens this one. */
+  async function resetPassword(resetToken: string, password: string): Promise<void> {
+    open(await api.post<SignInAnswer>(`/api/v1/auth/password_resets/${encodeURIComponent(resetToken)}`, { password }));
+  }
+
   async function loadAgent(): Promise<void> {
     agent.value = await api.get<Agent>('/api/v1/auth/me');
   }
@@ -86,5 +91,5 @@ export const useSessionStore = defineStore('session', () => {
     expired.value = false;
   }
 
-  return { token, agent, expired, signedIn, territorialAdmin, accessIn, isMemberOf, isAdminOf, signIn, acceptInvitation, loadAgent, expire, signOut };
+  return { token, agent, expired, signedIn, territorialAdmin, accessIn, isMemberOf, isAdminOf, signIn, acceptInvitation, resetPassword, loadAgent, expire, signOut };
 });
