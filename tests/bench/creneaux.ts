@@ -88,10 +88,10 @@ async function startServer(): Promise<BenchServer> {
   };
 }
 
-/** The bench's searches by index, going through organisations, weeks and motifs in turn. */
-function searchPaths(territory: BenchTerritory) {
+/** The bench's searches by index, going through organisations, weeks (from `now`) and motifs in turn. */
+export function searchPaths(territory: BenchTerritory, now = NOW) {
   const organisation = (index: number) => territory.organisations[index % ORGANISATIONS];
-  const week = (index: number) => mondayInWeeks(NOW, index % WEEKS);
+  const week = (index: number) => mondayInWeeks(now, index % WEEKS);
   const allCni = territory.organisations.map((o) => o.motifs.cni).join(',');
   return {
     organisation(index: number) {
@@ -110,7 +110,7 @@ function searchPaths(territory: BenchTerritory) {
 }
 
 /** The first `count` paths of a search, by index. */
-function pathsOf(count: number, pathOf: (index: number) => string): string[] {
+export function pathsOf(count: number, pathOf: (index: number) => string): string[] {
   return Array.from({ length: count }, (_, index) => pathOf(index));
 }
 

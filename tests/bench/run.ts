@@ -11,8 +11,9 @@ import { bookingSection } from './booking';
 import { creneauxSection } from './creneaux';
 import { notificationsSection } from './notifications';
 import { BenchFigure, BenchSection, formatTable, missedTargets } from './report';
+import { startSection } from './start';
 
-const SECTIONS: BenchSection[] = [creneauxSection, bookingSection, notificationsSection, antsSection];
+const SECTIONS: BenchSection[] = [creneauxSection, bookingSection, notificationsSection, antsSection, startSection];
 
 /** Lower case without accents: `créneaux` is asked for as `creneaux`. */
 function plain(text: string): string {
