@@ -331,7 +331,6 @@ export const fr = {
     servicesHint: 'Le service donne accès à ses motifs et aux agendas de ses agents. Une fois l’invitation envoyée, seul l’administrateur de territoire peut changer les services.',
     servicesLocked: 'Seul l’administrateur de territoire peut changer les services d’un agent.',
     status: 'Statut',
-    pending: 'Invitation en attente',
     inactive: 'Inactif depuis 30 jours',
     email: 'Adresse e-mail',
     firstName: 'Prénom',

@@ -45,7 +45,7 @@ async function changePassword(platform: Platform, koa: Context, body: { current_
     `SELECT email, password_hash FROM agents WHERE id = $1`, [actor.agentId]);
   await accountCounter(platform, agent.email).guard(koa, async () => {
     if (!(await verifyPassword(body.current_password, agent.password_hash))) {
-      throw countedAsWrongGuess(new AppError('forbidden', 'The current password is wrong', [{ path: 'current_password', message: 'does not match' }]));
+      throw countedAsWrongGuess(AppError.invalidField('current_password', 'is not your current password'));
     }
   });
   const passwordHash = await hashPassword(body.password);
@@ -146,6 +146,8 @@ export const authRoutes = [
     method: 'post', path: '/api/v1/auth/password_resets/:token', tag: 'auth', access: 'public', body: 'api/password_reset.json',
     summary: "Choose a new password with the emailed link; closes the agent's sessions and answers a new bearer token",
     async handle({ params, body, platform }) {
+      // A link that cannot be used is refused before the (dear) hash.
+      await checkPasswordReset(platform, params.token);
       const passwordHash = await hashPassword((body as { password: string }).password);
       return completePasswordReset(platform, params.token, passwordHash);
     },

@@ -61,8 +61,8 @@ describe("the agent's own account and credentials", () => {
 
       const before = await fingerprint(test);
       const wrong = await changePassword(here, 'pas-le-bon-mot-de-passe', NEW_PASSWORD);
-      expectProblem(wrong, 403);
-      expect(wrong.body.errors).toEqual([{ path: 'current_password', message: 'does not match' }]);
+      expectProblem(wrong, 422);
+      expect(wrong.body.errors).toEqual([{ path: 'current_password', message: 'is not your current password' }]);
       const short = await changePassword(here, DEMO_PASSWORD, 'court');
       expectProblem(short, 422);
       expect(short.body.errors.map((error: { path: string }) => error.path)).toEqual(['password']);
@@ -82,7 +82,7 @@ describe("the agent's own account and credentials", () => {
 
     it('counts a wrong current password as a sign-in guess: the account pauses after 10', async () => {
       const token = await test.signIn('travailleur.social@demo.test');
-      for (let guess = 0; guess < 10; guess++) expect((await changePassword(token, `mauvais-${guess}`, NEW_PASSWORD)).status).toBe(403);
+      for (let guess = 0; guess < 10; guess++) expect((await changePassword(token, `mauvais-${guess}`, NEW_PASSWORD)).status).toBe(422);
       const paused = await changePassword(token, DEMO_PASSWORD, NEW_PASSWORD);
       expectProblem(paused, 429);
       expect(Number(paused.headers.get('retry-after'))).toBeGreaterThan(0);
