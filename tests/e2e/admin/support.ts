@@ -188,3 +188,10 @@ export async function auditScreen(page: Page, name: string): Promise<string[]> {
 export function gzippedSize(bodies: Buffer[]): number {
   return bodies.reduce((total, body) => total + zlib.gzipSync(body, { level: 9 }).length, 0);
 }
+
+/** Books an rdv through the agent API (outside plages: `force`), usagers not notified; answers its id. */
+export async function bookRdv(test: TestPlatform, token: string, organisationId: string, body: Record<string, unknown>): Promise<string> {
+  const answer = await test.call('post', `/api/v1/organisations/${organisationId}/rdvs`, { token, body: { force: true, notify: false, ...body } });
+  if (answer.status !== 201) throw new Error(`rdv: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body.id;
+}
