@@ -7,7 +7,7 @@
 import { DateTime } from 'luxon';
 import type { AgendaFields } from '../agenda/definitions';
 import type { Platform } from '../platform';
-import { senderAddress } from './mail';
+import { senderAddress, shortEmailParts } from './mail';
 import type { MailMessage } from './mailer';
 
 export type AgendaModel = 'plage_ouverture' | 'absence';
@@ -17,10 +17,6 @@ export type AgendaChangeKind = 'created' | 'updated' | 'destroyed';
 const NOUN: Record<AgendaModel, string> = { plage_ouverture: "Plage d'ouverture", absence: 'Indisponibilité' };
 
 const VERB: Record<AgendaChangeKind, string> = { created: 'ajoutée', updated: 'modifiée', destroyed: 'supprimée' };
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-}
 
 function frenchDay(day: string): string {
   const date = DateTime.fromISO(day, { locale: 'fr' });
@@ -57,23 +53,14 @@ export function agendaChangeEmail(platform: Platform, input: AgendaEmailInput): 
     ...(input.lieu ? ([['Lieu', `${input.lieu.name}, ${input.lieu.address}`]] as Array<[string, string]>) : []),
   ];
   const greeting = input.agent.name ? `Bonjour ${input.agent.name},` : 'Bonjour,';
-  const sentence = `${headline} dans votre agenda.`;
-  const text = [greeting, '', sentence, '', ...lines.map(([label, value]) => `${label} : ${value}`), '', `Votre agenda : ${input.url}`, ''].join('\n');
-  const html = [
-    '<!DOCTYPE html>',
-    '<html lang="fr"><head><meta charset="utf-8"></head><body style="font-family: Arial, Helvetica, sans-serif;">',
-    `<p>${escapeHtml(greeting)}</p>`,
-    `<p>${escapeHtml(sentence)}</p>`,
-    `<ul>${lines.map(([label, value]) => `<li><strong>${escapeHtml(label)} :</strong> ${escapeHtml(value)}</li>`).join('')}</ul>`,
-    `<p><a href="${escapeHtml(input.url)}">Voir votre agenda</a></p>`,
-    '</body></html>',
-    '',
-  ].join('\n');
+  const parts = shortEmailParts({
+    greeting, paragraphs: [`${headline} dans votre agenda.`], lines,
+    link: { label: 'Voir votre agenda', textLabel: 'Votre agenda', url: input.url },
+  });
   return {
     from: senderAddress(platform, input.organisationName),
     to: { name: input.agent.name || input.agent.email, address: input.agent.email },
     subject: `${headline} : ${describeAgendaTime(input.item)}`,
-    text,
-    html,
+    ...parts,
   };
 }

@@ -7,7 +7,7 @@
 import type { Platform } from '../platform';
 import { rdvAdminUrl } from './calendar-feed';
 import { buildRdvCalendar, type CalendarMethod } from './ical';
-import { platformHost, senderAddress } from './mail';
+import { platformHost, senderAddress, shortEmailParts } from './mail';
 import { frenchDateTime } from './merge-fields';
 import type { MailMessage } from './mailer';
 import { agentName, type RdvSnapshot, type SnapshotAgent } from './rdv-snapshot';
@@ -20,8 +20,14 @@ const WORDING: Record<AgentRdvChange, { subject: string; sentence: string; metho
   cancelled: { subject: 'RDV annulé', sentence: 'Un rendez-vous de votre agenda a été annulé.', method: 'CANCEL' },
 };
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+function greetingOf(agent: SnapshotAgent): string {
+  const name = agentName(agent);
+  return name ? `Bonjour ${name},` : 'Bonjour,';
+}
+
+/** The agent's way to the rdv fiche, in the admin UI. */
+function rdvLink(url: string) {
+  return { label: 'Voir le rendez-vous', textLabel: 'Détails', url };
 }
 
 export function agentRdvEmail(
@@ -41,25 +47,13 @@ export function agentRdvEmail(
     ['Motif', snapshot.motif.name],
     ...(place ? ([['Lieu', place]] as Array<[string, string]>) : []),
   ];
-  const greeting = `Bonjour ${agentName(agent) || ''},`.replace(' ,', ',');
-  const text = [greeting, '', wording.sentence, '', ...lines.map(([label, value]) => `${label} : ${value}`), '', `Détails : ${url}`, ''].join('\n');
-  const html = [
-    '<!DOCTYPE html>',
-    '<html lang="fr"><head><meta charset="utf-8"></head><body style="font-family: Arial, Helvetica, sans-serif;">',
-    `<p>${escapeHtml(greeting)}</p>`,
-    `<p>${escapeHtml(wording.sentence)}</p>`,
-    `<ul>${lines.map(([label, value]) => `<li><strong>${escapeHtml(label)} :</strong> ${escapeHtml(value)}</li>`).join('')}</ul>`,
-    `<p><a href="${escapeHtml(url)}">Voir le rendez-vous</a></p>`,
-    '</body></html>',
-    '',
-  ].join('\n');
+  const parts = shortEmailParts({ greeting: greetingOf(agent), paragraphs: [wording.sentence], lines, link: rdvLink(url) });
   const from = senderAddress(platform, snapshot.organisation.name);
   return {
     from,
     to: { name: agentName(agent) || agent.email, address: agent.email },
     subject: `${wording.subject} : ${when} – ${snapshot.motif.name}`,
-    text,
-    html,
+    ...parts,
     calendar: {
       method: wording.method,
       content: buildRdvCalendar({
@@ -93,20 +87,10 @@ export function agentArrivalEmail(platform: Platform, snapshot: RdvSnapshot, age
     .join(', ') || snapshot.name || snapshot.motif.name;
   const sentence = `${usagers} est arrivé(e) en salle d'attente pour le rendez-vous de ${time} (${snapshot.motif.name}).`;
   const url = rdvAdminUrl(platform, snapshot.id);
-  const greeting = `Bonjour ${agentName(agent) || ''},`.replace(' ,', ',');
   return {
     from: senderAddress(platform, snapshot.organisation.name),
     to: { name: agentName(agent) || agent.email, address: agent.email },
     subject: `Usager arrivé : ${usagers} – RDV de ${time}`,
-    text: [greeting, '', sentence, '', `Détails : ${url}`, ''].join('\n'),
-    html: [
-      '<!DOCTYPE html>',
-      '<html lang="fr"><head><meta charset="utf-8"></head><body style="font-family: Arial, Helvetica, sans-serif;">',
-      `<p>${escapeHtml(greeting)}</p>`,
-      `<p>${escapeHtml(sentence)}</p>`,
-      `<p><a href="${escapeHtml(url)}">Voir le rendez-vous</a></p>`,
-      '</body></html>',
-      '',
-    ].join('\n'),
+    ...shortEmailParts({ greeting: greetingOf(agent), paragraphs: [sentence], link: rdvLink(url) }),
   };
 }

@@ -6,12 +6,8 @@
  */
 import { DateTime } from 'luxon';
 import type { Platform } from '../platform';
-import { senderAddress } from './mail';
+import { senderAddress, shortEmailParts } from './mail';
 import type { MailMessage } from './mailer';
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-}
 
 function frenchTime(iso: string, zone: string): string {
   return DateTime.fromISO(iso, { zone }).setLocale('fr').toFormat("HH'h'mm");
@@ -19,17 +15,7 @@ function frenchTime(iso: string, zone: string): string {
 
 /** A short French email: greeting, paragraphs and at most one link, from the platform under the sender's name. */
 export function plainEmail(platform: Platform, to: string, sender: string, subject: string, paragraphs: string[], link: { label: string; url: string } | null): MailMessage {
-  const text = ['Bonjour,', '', ...paragraphs.flatMap((paragraph) => [paragraph, '']), ...(link ? [`${link.label} : ${link.url}`, ''] : [])].join('\n');
-  const html = [
-    '<!DOCTYPE html>',
-    '<html lang="fr"><head><meta charset="utf-8"></head><body style="font-family: Arial, Helvetica, sans-serif;">',
-    '<p>Bonjour,</p>',
-    ...paragraphs.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`),
-    ...(link ? [`<p><a href="${escapeHtml(link.url)}">${escapeHtml(link.label)}</a></p>`] : []),
-    '</body></html>',
-    '',
-  ].join('\n');
-  return { from: senderAddress(platform, sender), to: { address: to }, subject, text, html };
+  return { from: senderAddress(platform, sender), to: { address: to }, subject, ...shortEmailParts({ greeting: 'Bonjour,', paragraphs, link }) };
 }
 
 export interface HoldPayload {

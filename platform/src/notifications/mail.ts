@@ -25,3 +25,43 @@ export function platformHost(platform: Platform): string {
 export function senderAddress(platform: Platform, name: string): MailAddress {
   return { name, address: `no-reply@${platformHost(platform)}` };
 }
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+export interface ShortEmailContent {
+  greeting: string;
+  paragraphs: string[];
+  /** Labelled facts (date, motif, lieu), as a list. */
+  lines?: Array<[string, string]>;
+  /** `textLabel` leads the address in the text part ("Détails : https://…"); `label` is the HTML link's words. */
+  link?: { label: string; textLabel?: string; url: string } | null;
+}
+
+/**
+ * The text and HTML parts of the platform's own short French emails (codes, agents'
+ * notices, prescripteurs' confirmations), both written from one description so that
+ * they cannot drift; every value is escaped in the HTML.
+ */
+export function shortEmailParts(content: ShortEmailContent): { text: string; html: string } {
+  const lines = content.lines ?? [];
+  const { link } = content;
+  const text = [
+    content.greeting, '',
+    ...content.paragraphs.flatMap((paragraph) => [paragraph, '']),
+    ...(lines.length > 0 ? [...lines.map(([label, value]) => `${label} : ${value}`), ''] : []),
+    ...(link ? [`${link.textLabel ?? link.label} : ${link.url}`, ''] : []),
+  ].join('\n');
+  const html = [
+    '<!DOCTYPE html>',
+    '<html lang="fr"><head><meta charset="utf-8"></head><body style="font-family: Arial, Helvetica, sans-serif;">',
+    `<p>${escapeHtml(content.greeting)}</p>`,
+    ...content.paragraphs.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`),
+    ...(lines.length > 0 ? [`<ul>${lines.map(([label, value]) => `<li><strong>${escapeHtml(label)} :</strong> ${escapeHtml(value)}</li>`).join('')}</ul>`] : []),
+    ...(link ? [`<p><a href="${escapeHtml(link.url)}">${escapeHtml(link.label)}</a></p>`] : []),
+    '</body></html>',
+    '',
+  ].join('\n');
+  return { text, html };
+}

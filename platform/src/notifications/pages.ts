@@ -9,12 +9,8 @@ import { authenticate, bearerToken } from '../auth/authenticate';
 import { AppError } from '../errors';
 import type { Platform } from '../platform';
 import { agentCalendarFeed, feedOwner } from './calendar-feed';
-import { devMailbox } from './mail';
+import { devMailbox, escapeHtml } from './mail';
 import type { DevMailboxEntry } from './mailer';
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-}
 
 function mailboxJson(entry: DevMailboxEntry) {
   const { message } = entry;
