@@ -22,6 +22,7 @@ import { deliver, type Outgoing } from './delivery';
 import { currentNotificationsDocument } from './current-document';
 import { platformMail } from './mail';
 import { agentWantsNotification } from './preferences';
+import { prescripteurConfirmationEmail } from './prescripteur-emails';
 import { loadRdvSnapshot, type RdvSnapshot } from './rdv-snapshot';
 import { maskEmail } from './receipts';
 import { scheduleReminder } from './reminders';
@@ -73,6 +74,9 @@ const AGENDA_LEVELS: Record<AgendaModel, string> = {
   plage_ouverture: 'plage_ouverture_notification_level',
   absence: 'absence_notification_level',
 };
+
+/** What a booking is: its prescripteur, if it has one, hears that it is confirmed. */
+const BOOKINGS = new Set(['rdv_created', 'rdv_participation_added']);
 
 const CANCELLED = new Set(['excused', 'revoked']);
 const STANDING = new Set(['unknown', 'seen', 'noshow']);
@@ -158,6 +162,7 @@ export class NotificationsConsumer implements EventConsumer {
           }));
         }
         if (meaning.agent) outgoing.push(...this.agentOutgoing(source, snapshot, meaning.agent, payload, previousStartsAt));
+        if (BOOKINGS.has(payload.webhook_reason ?? '')) outgoing.push(...this.prescripteurOutgoing(source, snapshot, recipientsOf(snapshot, meaning, payload)));
         return outgoing;
       },
       { maxAttempts: CONSUMER_ATTEMPTS },
@@ -274,6 +279,28 @@ export class NotificationsConsumer implements EventConsumer {
   }
 
   /** Agents of the rdv who want to hear of this change (their preferences), by email with the calendar file. */
+  /** Seed 001: the prescripteur who booked online for an usager receives a confirmation. */
+  private prescripteurOutgoing(source: string, snapshot: RdvSnapshot, booked: Array<{ participationId: string }>): Outgoing[] {
+    const ids = new Set(booked.map((recipient) => recipient.participationId));
+    return snapshot.participations.flatMap((participation): Outgoing[] => {
+      const { prescripteur } = participation;
+      if (!prescripteur || !ids.has(participation.id)) return [];
+      const message = prescripteurConfirmationEmail(this.platform, snapshot, prescripteur, participation.user);
+      return [{
+        target: {
+          dedupeKey: `${source}:email:prescripteur:${participation.id}`,
+          rdvId: snapshot.id,
+          event: 'prescripteur_rdv_created',
+          channel: 'email',
+          recipientType: 'prescripteur',
+          recipientId: null,
+          recipient: maskEmail(prescripteur.email),
+        },
+        compose: async () => () => platformMail(this.platform).send(message),
+      }];
+    });
+  }
+
   private agentOutgoing(source: string, snapshot: RdvSnapshot, change: AgentRdvChange, payload: RdvEventPayload, previousStartsAt: Date | null): Outgoing[] {
     const now = this.platform.clock.now();
     const actorAgentId = payload.actor?.type === 'agent' ? payload.actor.agent_id : null;

@@ -6,6 +6,7 @@
  */
 import { currentTerritoryId, tx } from '../db/database';
 import { serviceName } from '../services/catalogue';
+import type { PrescripteurIdentity } from '../booking/rdv.entity';
 import type { NotificationLevel } from './preferences';
 import type { RdvNotificationFacts } from './merge-fields';
 
@@ -43,7 +44,8 @@ export interface RdvSnapshot {
   lieu: { name: string; address: string } | null;
   organisation: { name: string; phone_number: string | null; email: string | null };
   agents: SnapshotAgent[];
-  participations: Array<{ id: string; user_id: string; status: string; user: SnapshotUser }>;
+  /** `prescripteur`: who booked it for the usager online, as they gave themselves. */
+  participations: Array<{ id: string; user_id: string; status: string; user: SnapshotUser; prescripteur: PrescripteurIdentity | null }>;
 }
 
 /** The rdv now, or null when it no longer exists. */
@@ -72,7 +74,7 @@ export async function loadRdvSnapshot(rdvId: string): Promise<RdvSnapshot | null
     [rdvId],
   );
   const participations = await tx().query(
-    `SELECT p.id, p.user_id, p.status,
+    `SELECT p.id, p.user_id, p.status, p.prescripteur,
             json_build_object('id', u.id, 'first_name', u.first_name, 'last_name', u.last_name, 'email', u.email,
                               'phone_number', u.phone_number, 'notify_by_email', u.notify_by_email,
                               'notify_by_sms', u.notify_by_sms) AS user

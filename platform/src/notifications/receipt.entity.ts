@@ -18,7 +18,7 @@ export class NotificationReceipt {
   @Column({ type: 'uuid', nullable: true }) rdv_id!: string | null;
   @Column({ type: 'text' }) event!: string;
   @Column({ type: 'text' }) channel!: NotificationChannel;
-  @Column({ type: 'text' }) recipient_type!: 'user' | 'agent';
+  @Column({ type: 'text' }) recipient_type!: 'user' | 'agent' | 'prescripteur';
   @Column({ type: 'uuid', nullable: true }) recipient_id!: string | null;
   /** Masked: c*****@example.org, +33******78. */
   @Column({ type: 'text' }) recipient!: string;

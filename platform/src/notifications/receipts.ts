@@ -21,7 +21,7 @@ export interface ReceiptTarget {
   rdvId: string | null;
   event: string;
   channel: NotificationChannel;
-  recipientType: 'user' | 'agent';
+  recipientType: 'user' | 'agent' | 'prescripteur';
   recipientId: string | null;
   /** Masked. */
   recipient: string;

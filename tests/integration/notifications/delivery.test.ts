@@ -148,7 +148,7 @@ describe('usager and agent notifications, end to end', () => {
 
     const confirmation = partOfType(parseMime((await nextMailTo(address, 1)).raw), 'text/plain').body;
     const token = /\/public\/rdvs\/([A-Za-z0-9_-]{22})/.exec(confirmation)?.[1];
-    const recap = await test.call('get', `/api/public/rdvs/${token}?last_name_prefix=dup`);
+    const recap = await test.call('post', `/api/public/rdvs/${token}/open`, { body: { last_name_prefix: 'dup' } });
     expectStatus(recap, 200);
     expectStatus(await test.call('post', `/api/public/rdvs/${token}/cancel`, { body: { last_name_prefix: 'DUP' } }), 200);
     const cancelled = parseMime((await nextMailTo(address, 2)).raw);
@@ -157,6 +157,34 @@ describe('usager and agent notifications, end to end', () => {
     const receipts = await settledReceipts(recap.body.id, 7); // the code, then the usager (email, SMS skipped) and Anne for each change
     expect(receipts.filter((receipt) => receipt.recipient_type === 'user' && receipt.channel === 'email').map((receipt) => receipt.event).sort()).toEqual([
       'rdv_cancelled_by_user', 'rdv_created', 'rdv_hold_code',
+    ]);
+  });
+
+  it('sends the prescripteur who booked online for an usager a confirmation: the usager as typed, the rdv, whom to call, no link of the usager', async () => {
+    const prescripteur = { first_name: 'Inès', last_name: 'Durand', email: 'ines.durand@association.test' };
+    const user = { first_name: 'Nadia', last_name: 'Benali', phone_number: '0611223344', email: 'nadia.benali@example.fr' };
+    const offered = await test.call('get', `/api/public/organisations/${f.mairieSlug}/creneaux?motif_id=${f.permis}&from=2026-12-08&to=2026-12-08&prescripteur=1`);
+    expectStatus(offered, 200);
+    const [slot] = offered.body.data;
+    const held = await test.call('post', '/api/public/rdvs', { body: { motif_id: f.permis, lieu_id: slot.lieu_id, starts_at: slot.starts_at, prescripteur, user } });
+    expectStatus(held, 202);
+    const code = /^(\d{6}) :/.exec(parseMime((await nextMailTo(prescripteur.email, 0)).raw).headers.get('subject') ?? '')?.[1];
+    const confirmed = await test.call('post', `/api/public/rdvs/${held.body.id}/confirm`, { body: { code } });
+    expectStatus(confirmed, 200);
+
+    const confirmation = parseMime((await nextMailTo(prescripteur.email, 1)).raw);
+    expect(confirmation.headers.get('subject')).toBe('Rendez-vous confirmé pour Nadia Benali le mardi 8 décembre 2026 à 14h00');
+    expect(confirmation.headers.get('to')).toBe('Inès Durand <ines.durand@association.test>');
+    const text = partOfType(confirmation, 'text/plain').body;
+    expect(text).toContain('Le rendez-vous que vous avez pris pour Nadia Benali auprès de Mairie de Val-Fleuri est confirmé.');
+    expect(text).toContain('Motif : Permis de construire — conseil');
+    expect(text).toMatch(/Organisation : Mairie de Val-Fleuri \(.+\)/);
+    expect(text).not.toContain('/public/rdvs/');
+    // The usager has their own confirmation, with their link.
+    expect(partOfType(parseMime((await nextMailTo(user.email, 0)).raw), 'text/plain').body).toContain('/public/rdvs/');
+    const receipts = await settledReceipts(confirmed.body.id, 5); // the code, the prescripteur, the usager by email and SMS, Hugo
+    expect(receipts.filter((receipt) => receipt.recipient_type === 'prescripteur')).toEqual([
+      expect.objectContaining({ event: 'prescripteur_rdv_created', channel: 'email', status: 'sent', recipient: 'i**********@association.test' }),
     ]);
   });
 
