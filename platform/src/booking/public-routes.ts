@@ -23,10 +23,11 @@ export const publicBookingRoutes = [
     },
   }),
   route({
-    method: 'get', path: '/api/public/rdvs/:token', tag: 'public', access: 'public',
-    summary: "The rdv of a self-service link, once ?last_name_prefix= gives the first 3 letters of the usager's last name (5 wrong tries, then 429 with Retry-After)",
+    method: 'post', path: '/api/public/rdvs/:token/open', tag: 'public', access: 'public',
+    body: 'api/public.rdv.open.json',
+    summary: "The rdv of a self-service link, once {last_name_prefix} gives the first 3 letters of the usager's last name (5 wrong tries, then 429 with Retry-After). In the body, not the URL: URLs end up in logs",
     async handle(request) {
-      return showRecap(request, request.params.token);
+      return showRecap(request, request.params.token, request.body as { last_name_prefix: string });
     },
   }),
   route({

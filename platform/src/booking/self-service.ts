@@ -64,9 +64,9 @@ export async function withLink<T>(
     }));
 }
 
-/** GET /api/public/rdvs/{token}?last_name_prefix=. */
-export async function showRecap(request: ApiRequest<'public'>, token: string) {
-  return withLink(request, token, request.query.last_name_prefix, async ({ view, zone, now }) => recapJson(view, zone, now));
+/** POST /api/public/rdvs/{token}/open {last_name_prefix}. */
+export async function showRecap(request: ApiRequest<'public'>, token: string, body: { last_name_prefix: string }) {
+  return withLink(request, token, body.last_name_prefix, async ({ view, zone, now }) => recapJson(view, zone, now));
 }
 
 /**

@@ -32,7 +32,8 @@ export const publicApi = {
   book: (body: BookingRequest, idempotencyKey: string) => api.post<PendingRdv>('/api/public/rdvs', body, { idempotencyKey }),
   confirm: (id: string, code: string, idempotencyKey: string) => api.post<ConfirmedRdv>(`${rdvPath(id)}/confirm`, { code }, { idempotencyKey }),
 
-  recap: (token: string, lastNamePrefix: string) => api.get<RdvRecap>(rdvPath(token), { last_name_prefix: lastNamePrefix }),
+  // The letters go in the body: URLs end up in logs.
+  recap: (token: string, lastNamePrefix: string) => api.post<RdvRecap>(`${rdvPath(token)}/open`, { last_name_prefix: lastNamePrefix }),
   cancel: (token: string, lastNamePrefix: string) => api.post<RdvRecap>(`${rdvPath(token)}/cancel`, { last_name_prefix: lastNamePrefix }),
   move: (token: string, lastNamePrefix: string, startsAt: string, idempotencyKey: string) =>
     api.post<RdvRecap>(`${rdvPath(token)}/move`, { last_name_prefix: lastNamePrefix, starts_at: startsAt }, { idempotencyKey }),

@@ -221,7 +221,7 @@ it('pauses the self-service link after 5 wrong letters and says how long to wait
   const letters = page.getByLabel('Les 3 premières lettres du nom de famille');
   for (let attempt = 1; attempt <= 5; attempt++) {
     await letters.fill('xyz');
-    const [refused] = await Promise.all([page.waitForResponse((r) => r.url().includes('last_name_prefix=')), page.locator('[data-test="open-rdv"]').click()]);
+    const [refused] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/open')), page.locator('[data-test="open-rdv"]').click()]);
     expect(refused.status()).toBe(403);
     await shows(fieldMessage(page, 'last_name_prefix'), 'Ces lettres ne correspondent pas');
   }

@@ -75,7 +75,7 @@ describe('secrets at rest', () => {
     expect(replayed.body).toEqual(confirmed.body);
     const token = /\/public\/rdvs\/([A-Za-z0-9_-]+)$/.exec(confirmed.body.manage_url)?.[1];
     expect(token).toBeDefined();
-    expectStatus(await test.call('get', `/api/public/rdvs/${token}?last_name_prefix=gar`), 200);
+    expectStatus(await test.call('post', `/api/public/rdvs/${token}/open`, { body: { last_name_prefix: 'gar' } }), 200);
 
     // Wait for the confirmation email: every event of the booking went through the queue.
     await waitFor(() => smtp.received.filter((mail) => mail.to.includes(user.email)).length >= 2, 10_000, 'the confirmation email');
