@@ -1,4 +1,5 @@
 import { hashToken } from '../../../platform/src/auth/secrets';
+import { tx } from '../../../platform/src/db/database';
 import { waitFor } from '../../support/events';
 import { DEMO_PASSWORD, demoIds, TestPlatform } from '../../support/platform';
 import { emailedLinks, expectProblem, fingerprint, invitationToken } from './helpers';
@@ -137,6 +138,9 @@ describe("the agent's own account and credentials", () => {
       const stored = await test.sql(`SELECT token_hash FROM password_resets WHERE agent_id = $1`, [demo.mairieAdmin]);
       expect(stored).toEqual([{ token_hash: hashToken(token) }]);
       expect(JSON.stringify(await test.sql(`SELECT * FROM password_resets`))).not.toContain(token);
+      // Looked up before any territory is known, like sessions: no agent request can read them.
+      const [{ territory_id: territoryId }] = await test.sql(`SELECT territory_id FROM agents WHERE id = $1`, [demo.mairieAdmin]);
+      await expect(test.db.tenant(territoryId, () => tx().query(`SELECT * FROM password_resets`))).rejects.toThrow(/permission denied/);
     });
 
     it('sets the new password once through the link, closes every session and signs the agent in', async () => {
