@@ -6,11 +6,15 @@ import { route } from '../http/route';
 import type { Platform } from '../platform';
 import { requireTerritorialAdmin } from '../territories/policy';
 import { Territory } from '../territories/territory.entity';
+import { AppError } from '../errors';
 import { currentNotificationsDocument } from './current-document';
+import { DEFAULT_TEMPLATES } from './default-templates';
 import { notificationSettings, templateFor } from './document';
+import { platformMail, senderAddress } from './mail';
 import { describeMergeFields, SAMPLE_FACTS } from './merge-fields';
 import { loadPreferences, PREFERENCE_COLUMNS, type NotificationPreferences } from './preferences';
 import { NotificationReceipt } from './receipt.entity';
+import { maskEmail } from './receipts';
 import {
   renderTemplate,
   smsWorstCase,
@@ -49,6 +53,27 @@ async function preview(platform: Platform, body: PreviewBody) {
     // What the same template can take with every merge field at its longest: what saving checks.
     worst_case: { encoding: worst.encoding, units: worst.units, segments: worst.segments, max_segments: settings.smsMaxSegments },
   };
+}
+
+/**
+ * Renders the template as the preview does and emails it to the signed-in admin, so they
+ * see it in their own mail reader before usagers do. Email only: an admin's phone number
+ * is not on the platform.
+ */
+async function sendTest(platform: Platform, agentId: string, body: PreviewBody): Promise<{ sent_to: string }> {
+  if (body.channel !== 'email') throw AppError.invalidField('channel', 'a test is sent by email only');
+  const rendered = (await preview(platform, body)) as { subject: string; text: string; html: string };
+  const [agent] = await tx().query(`SELECT email FROM agents WHERE id = $1`, [agentId]);
+  if (!agent?.email) throw AppError.invalidField('channel', 'your account has no email address');
+  const territory = await tx().findOneByOrFail(Territory, { id: currentTerritoryId() });
+  await platformMail(platform).send({
+    from: senderAddress(platform, territory.name),
+    to: { address: agent.email },
+    subject: `[Test] ${rendered.subject}`,
+    text: rendered.text,
+    html: rendered.html,
+  });
+  return { sent_to: maskEmail(agent.email) };
 }
 
 async function calendarLinks(platform: Platform, agentId: string) {
@@ -98,6 +123,22 @@ export const notificationRoutes = [
     async handle({ actor, platform, body }) {
       requireTerritorialAdmin(actor);
       return preview(platform, body as PreviewBody);
+    },
+  }),
+  route({
+    method: 'post', path: '/api/v1/territories/current/notifications/test', tag: 'notifications', access: 'agent',
+    body: 'api/notification.preview.json',
+    summary: 'Email the signed-in territorial admin a template rendered with the sample rdv (the text in force when no template is given)',
+    async handle({ actor, platform, body }) {
+      requireTerritorialAdmin(actor);
+      return sendTest(platform, actor.agentId, body as PreviewBody);
+    },
+  }),
+  route({
+    method: 'get', path: '/api/v1/notifications/default_templates', tag: 'notifications', access: 'agent',
+    summary: "The platform's own texts, per event and channel: what is sent where a territory wrote none, and where an admin starts from",
+    async handle() {
+      return { data: DEFAULT_TEMPLATES };
     },
   }),
   route({

@@ -156,10 +156,12 @@ describe('the notifications configuration document', () => {
 describe('previews and the merge field catalogue', () => {
   let test: TestPlatform;
   let admin: string;
+  let basic: string;
 
   beforeAll(async () => {
     test = await TestPlatform.start();
     admin = await test.signIn('territoire@demo.test');
+    basic = await test.signIn('agent.etatcivil@demo.test');
   });
   afterAll(() => test.stop());
 
@@ -199,7 +201,6 @@ describe('previews and the merge field catalogue', () => {
   });
 
   it('lists the merge fields with a sample, their SMS length and whether SMS leave them out', async () => {
-    const basic = await test.signIn('agent.etatcivil@demo.test');
     const fields = await test.call('get', '/api/v1/notifications/merge_fields', { token: basic });
     expect(fields.status).toBe(200);
     expect(fields.body.data).toContainEqual({
@@ -207,5 +208,30 @@ describe('previews and the merge field catalogue', () => {
     });
     expect(fields.body.data).toContainEqual(expect.objectContaining({ name: 'motif.name', left_out_of_sms: true }));
     expect(fields.body.data.map((field: { name: string }) => field.name)).toEqual(MERGE_FIELDS.map((field) => field.name));
+  });
+
+  it('serves the platform\'s default texts, where an admin starts writing their own', async () => {
+    const response = await test.call('get', '/api/v1/notifications/default_templates', { token: basic });
+    expect(response.status).toBe(200);
+    expect(response.body.data.rdv_created.email.subject).toBe('Rendez-vous confirmé le {{rdv.date_time}}');
+    expect(response.body.data).toEqual(JSON.parse(JSON.stringify(DEFAULT_TEMPLATES)));
+  });
+
+  it('emails a test of a text being written to the admin who asks, and to nobody else', async () => {
+    const template = { subject: 'Votre RDV du {{rdv.date_time}}', text: 'Bonjour {{usager.first_name}}, à bientôt.', html: '<p>Bonjour {{usager.first_name}}, à bientôt.</p>' };
+    const sent = await test.call('post', '/api/v1/territories/current/notifications/test', { token: admin, body: { event: 'rdv_created', channel: 'email', template } });
+    expect(sent.status).toBe(200);
+    expect(sent.body).toEqual({ sent_to: 't*********@demo.test' });
+    const mailbox = (await test.call('get', '/dev/mailbox?format=json')).body.data as Array<{ to: { address: string }; subject: string; text: string }>;
+    const testMail = mailbox.find((mail) => mail.subject.startsWith('[Test]'))!;
+    expect(testMail).toMatchObject({ to: { address: 'territoire@demo.test' }, text: 'Bonjour Camille, à bientôt.' });
+    expect(testMail.subject).toMatch(/^\[Test\] Votre RDV du .+ à \d{2}h\d{2}$/);
+
+    expect((await test.call('post', '/api/v1/territories/current/notifications/test', { token: basic, body: { event: 'rdv_created', channel: 'email' } })).status).toBe(403);
+    const sms = await test.call('post', '/api/v1/territories/current/notifications/test', { token: admin, body: { event: 'rdv_created', channel: 'sms' } });
+    expect({ status: sms.status, errors: sms.body.errors }).toEqual({ status: 422, errors: [{ path: 'channel', message: 'a test is sent by email only' }] });
+    const broken = await test.call('post', '/api/v1/territories/current/notifications/test', { token: admin, body: { event: 'rdv_created', channel: 'email', template: { ...template, text: '{{usager.password}}' } } });
+    expect(broken.status).toBe(422);
+    expect((await test.call('get', '/dev/mailbox?format=json')).body.data.filter((mail: { subject: string }) => mail.subject.startsWith('[Test]'))).toHaveLength(1);
   });
 });
