@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import type { JobSettings } from '../config';
 import { Database, tx } from '../db/database';
 import type { JobQueue } from '../jobs/queue';
-import { errorMessage, LogSink } from '../logging';
+import { errorMessage, LogSink, withRequestId } from '../logging';
 import { consumerJobName, consumerJobOptions, ConsumerJobPayload, EventConsumer } from './consumers';
 import type { DomainEvent } from './domain-event';
 
@@ -18,6 +18,7 @@ interface OutboxRow {
   payload: Record<string, unknown>;
   occurred_at: Date;
   timezone: string;
+  request_id: string | null;
 }
 
 /** Outbox columns (aliased `o`) and the territory's zone (`t`), as `eventOf` reads them. */
@@ -63,7 +64,7 @@ export class OutboxDispatcher {
   async dispatchBatch(): Promise<number> {
     return this.db.system(async () => {
       const rows: OutboxRow[] = await tx().query(
-        `SELECT ${OUTBOX_EVENT_COLUMNS}
+        `SELECT ${OUTBOX_EVENT_COLUMNS}, o.request_id
            FROM outbox_events o JOIN territories t ON t.id = o.territory_id
           WHERE o.dispatched_at IS NULL
           ORDER BY o.id
@@ -78,7 +79,9 @@ export class OutboxDispatcher {
         for (const consumer of this.consumers) {
           if (!consumer.handles(event.model, event.event)) continue;
           const payload: ConsumerJobPayload = { event };
-          await this.queue.add(consumerJobName(consumer.name), payload, consumerJobOptions(event.id, consumer.name, this.settings));
+          // Queued on behalf of the request that recorded the event: the job logs under its id.
+          await withRequestId(row.request_id ?? undefined, () =>
+            this.queue.add(consumerJobName(consumer.name), payload, consumerJobOptions(event.id, consumer.name, this.settings)));
           receipts.push([event.id, consumer.name, event.territory_id]);
         }
       }

@@ -13,4 +13,6 @@ export class OutboxEvent {
   @Column({ type: 'uuid', nullable: true }) actor_agent_id!: string | null;
   @Column({ type: 'timestamptz', default: () => 'now()' }) occurred_at!: Date;
   @Column({ type: 'timestamptz', nullable: true }) dispatched_at!: Date | null;
+  /** The request that recorded it (X-Request-Id): its consumers' jobs log under the same id. */
+  @Column({ type: 'text', nullable: true }) request_id!: string | null;
 }

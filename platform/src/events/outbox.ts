@@ -1,5 +1,6 @@
 import type { PlatformConfig } from '../config';
 import { currentTerritoryId, tx } from '../db/database';
+import { currentRequestId } from '../logging';
 import { secretBoxFor } from '../plugins/secrets';
 import { OutboxEvent } from './outbox-event.entity';
 
@@ -23,6 +24,7 @@ export async function recordEvent(
     record_id: payload.id,
     payload: JSON.parse(JSON.stringify(payload)),
     actor_agent_id: context.actorAgentId ?? null,
+    request_id: currentRequestId() ?? null,
   });
 }
 
