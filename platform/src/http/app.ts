@@ -10,6 +10,7 @@ import { openApiDocument } from './openapi';
 import { problemDetails } from './problem';
 import { Reply, type ApiRequest, type RouteDefinition } from './route';
 import { API_ROUTES } from './routes';
+import { securityHeaders } from './security-headers';
 import { ADMIN_UI_DIR, PUBLIC_UI_DIR, serveSpa } from './static';
 
 /** Builds the HTTP application; `main.ts` listens with it, tests too. */
@@ -97,11 +98,4 @@ function readQuery(ctx: Context): Record<string, string | undefined> {
     query[name] = value;
   }
   return query;
-}
-
-async function securityHeaders(ctx: Context, next: () => Promise<void>): Promise<void> {
-  ctx.set('X-Content-Type-Options', 'nosniff');
-  ctx.set('Referrer-Policy', 'same-origin');
-  ctx.set('X-Frame-Options', 'DENY');
-  await next();
 }

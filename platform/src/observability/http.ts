@@ -61,7 +61,9 @@ export function mountHealthAndMetrics(router: Router, platform: Platform): void 
     await platform.db.system(() => tx().query('SELECT 1'));
     if (platform.queue) {
       await platform.queue.ping().catch((error: Error) => {
-        throw new AppError('unavailable', `The job queue does not answer: ${error.message}`);
+        // The cause names internal addresses: it goes to the log, not to whoever asks.
+        logger.warn({ err: error }, 'health: the job queue does not answer');
+        throw new AppError('unavailable', 'The job queue does not answer');
       });
     }
     return { status: 'ok', database: platform.db.embedded ? 'embedded' : 'postgresql', queue: platform.queue?.kind ?? null };

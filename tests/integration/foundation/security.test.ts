@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEMO_OPERATOR } from '../../../platform/src/bootstrap';
 import { createApp } from '../../../platform/src/http/app';
+import { BullMqQueue } from '../../../platform/src/jobs/bullmq-queue';
 import { platformMail } from '../../../platform/src/notifications/mail';
 import { demoIds, TestPlatform } from '../../support/platform';
 import { Receiver } from '../../support/receiver';
@@ -172,6 +173,52 @@ describe('the dev mailbox (one-time codes and links)', () => {
       expect((await test.call('get', '/dev/mailbox?format=json')).status).toBe(404);
     } finally {
       test.platform.config.databaseUrl = undefined;
+    }
+  });
+});
+
+describe('HTTP hardening', () => {
+  let test: TestPlatform;
+  beforeAll(async () => {
+    test = await TestPlatform.start({ demo: false });
+  });
+  afterAll(() => test?.stop());
+
+  it.each([
+    ['/public/organisations/mairie-val-fleuri', "'self' 'unsafe-eval'"],
+    ['/admin/', "'self' 'unsafe-eval'"],
+    ['/dev/mailbox', "'self'"],
+    ['/api/openapi.json', "'self'"],
+    ['/api/v1/organisations', "'self'"],
+  ])('%s comes with CSP (scripts of our own only, no framing), HSTS, Permissions-Policy, nosniff and Referrer-Policy', async (path, scripts) => {
+      const { headers } = await test.call('get', path);
+      const policy = Object.fromEntries((headers.get('content-security-policy') ?? '').split(';').map((part) => {
+        const [name, ...values] = part.trim().split(/\s+/);
+        return [name, values.join(' ')];
+      }));
+      expect(policy).toMatchObject({ 'script-src': scripts, 'frame-ancestors': "'none'", 'object-src': "'none'", 'base-uri': "'self'" });
+      expect(headers.get('strict-transport-security')).toMatch(/^max-age=\d{8,}/);
+      expect(headers.get('permissions-policy')).toContain('camera=()');
+      expect(headers.get('x-content-type-options')).toBe('nosniff');
+      expect(headers.get('referrer-policy')).toBe('same-origin');
+    });
+
+  it('/health names no internal address when the queue does not answer', async () => {
+    // A port nothing listens on: the queue's error names the address, the answer must not.
+    const server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const queue = new BullMqQueue({ concurrency: 1, retryMaxMs: 1000, log: () => undefined, url: `redis://127.0.0.1:${port}`, prefix: 'health-address-test' });
+    test.platform.queue = queue;
+    try {
+      const health = await test.call('get', '/health');
+      expectProblem(health, 503);
+      expect(health.body.detail).toBe('The job queue does not answer');
+      expect(JSON.stringify(health.body)).not.toMatch(new RegExp(`127\\.0\\.0\\.1|${port}|ECONNREFUSED`));
+    } finally {
+      test.platform.queue = undefined;
+      await queue.close();
     }
   });
 });
