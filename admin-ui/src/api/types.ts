@@ -148,7 +148,7 @@ export interface NotificationReceipt {
   id: string;
   event: string;
   channel: 'email' | 'sms';
-  recipient_type: 'user' | 'agent';
+  recipient_type: 'user' | 'agent' | 'prescripteur';
   recipient_id: string | null;
   /** Masked. */
   recipient: string;

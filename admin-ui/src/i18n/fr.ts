@@ -874,7 +874,7 @@ export const fr = {
       recipient: 'Destinataire',
       result: 'Résultat',
       channels: { email: 'E-mail', sms: 'SMS' },
-      recipientTypes: { user: 'usager', agent: 'agent' },
+      recipientTypes: { user: 'usager', agent: 'agent', prescripteur: 'prescripteur' },
       statuses: { pending: 'En attente', sending: 'En cours d’envoi', sent: 'Envoyé', failed: 'Échec', skipped: 'Non envoyé' },
       events: {
         rdv_created: 'Confirmation',
@@ -888,6 +888,7 @@ export const fr = {
         agent_rdv_updated: 'Rendez-vous modifié (agent)',
         agent_rdv_cancelled: 'Rendez-vous annulé (agent)',
         agent_rdv_user_arrived: 'Usager arrivé (agent)',
+        prescripteur_rdv_created: 'Confirmation (prescripteur)',
       },
     },
     errors: {
