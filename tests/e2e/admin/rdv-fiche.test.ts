@@ -169,15 +169,54 @@ describe('admin UI: fiche RDV', () => {
     expect(await rdvRow(rdvId)).toMatchObject({ starts_at: new Date(at('10:00')), overbooked: true });
   });
 
+  it('adds and removes usagers and agents, confirming what the agenda warns of', async () => {
+    const participants = async () => (await test.sql(`SELECT user_id FROM participations WHERE rdv_id = $1`, [rdvId])).length;
+    const agentsOf = async () => (await test.sql(`SELECT agent_id FROM rdv_agents WHERE rdv_id = $1 ORDER BY agent_id`, [rdvId])).map((row) => row.agent_id);
+    const edit = page.locator('[data-test="fiche-edit"]');
+    await page.locator('[data-test="edit"]').click();
+    const users = edit.getByRole('combobox', { name: /^Usagers/ });
+    await users.fill('Lefèvre');
+    await page.getByRole('option', { name: /^LEFÈVRE Dominique/ }).click();
+    await page.keyboard.press('Escape');
+    await edit.getByRole('combobox', { name: /^Agents/ }).click();
+    await page.getByRole('option', { name: 'Marc Admin', exact: true }).click();
+    await page.keyboard.press('Escape');
+    await edit.locator('[data-test="save"]').click();
+    // Marc has no plage then: the agenda says so, and nothing changes until confirmed.
+    const conflict = edit.locator('[data-test="conflict"]');
+    await conflict.getByText('En dehors des plages d’ouverture de l’agent pour ce motif et ce lieu (ou le lieu est fermé).').waitFor();
+    expect(await participants()).toBe(1);
+    await conflict.locator('[data-test="force"]').click();
+    await page.locator('[data-test="fiche-notice"]').getByText('Rendez-vous enregistré.').waitFor();
+    expect((await detail('agents').textContent())!.split(', ').sort()).toEqual(['Anne Basique', 'Marc Admin']);
+    await detail('usagers').getByRole('link', { name: 'Dominique Lefèvre' }).waitFor();
+    expect(await participants()).toBe(2);
+    expect(await agentsOf()).toEqual([ids.basicEtatCivil, ids.mairieAdmin].sort());
+
+    await page.locator('[data-test="edit"]').click();
+    await edit.locator('[data-test="edit-users"] .v-chip', { hasText: 'LEFÈVRE Dominique' }).locator('.v-chip__close').click();
+    await edit.locator('[data-test="edit-agents"] .v-chip', { hasText: 'Marc Admin' }).locator('.v-chip__close').click();
+    await edit.locator('[data-test="save"]').click();
+    // New agents are weighed anew: Anne's time still overlaps Dominique's other rdv.
+    await conflict.getByText('L’agent a déjà un rendez-vous à ce moment.').waitFor();
+    expect(await participants()).toBe(2);
+    await conflict.locator('[data-test="force"]').click();
+    await page.locator('[data-test="fiche-notice"]').getByText('Rendez-vous enregistré.').waitFor();
+    await expect(detail('agents').textContent()).resolves.toBe('Anne Basique');
+    expect(await participants()).toBe(1);
+    expect(await agentsOf()).toEqual([ids.basicEtatCivil]);
+  });
+
   it('lists the notifications sent for the rdv and what became of them', async () => {
+    // Camille's confirmation by email, sent; her SMS was not, for want of a number.
     const receipts = page.locator('[data-test="receipt"]');
+    const shown = (pattern: RegExp) => receipts.filter({ hasText: pattern });
     await waitFor(async () => {
       await page.locator('[data-test="refresh-receipts"]').click();
       await page.waitForLoadState('networkidle');
-      return (await receipts.filter({ hasText: 'Confirmation' }).count()) > 0;
+      return (await shown(/ConfirmationE-mailc\*+@example\.fr \(usager\)Envoyé/).count()) > 0;
     }, 20_000, 'the confirmation receipt');
-    const confirmation = receipts.filter({ hasText: 'Confirmation' }).first();
-    await expect(confirmation.textContent()).resolves.toMatch(/E-mail.*c\*+@example\.fr \(usager\).*Envoyé/);
+    expect(await shown(/ConfirmationSMS— \(usager\)Non envoyé — pas de numéro de téléphone/).count()).toBeGreaterThan(0);
     violations.push(...(await auditScreen(page, 'rdv-fiche-notifications')));
   });
 
