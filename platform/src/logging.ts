@@ -24,19 +24,24 @@ export function withRequestId<T>(requestId: string | undefined, work: () => T): 
   return requestId ? requestScope.run({ requestId }, work) : work();
 }
 
-/** One JSON line per entry on stdout (pino), what log collectors read. `LOG_LEVEL` sets the floor. */
-export const logger = pino({
-  level: process.env.LOG_LEVEL ?? 'info',
-  messageKey: 'message',
-  base: { pid: process.pid },
-  timestamp: pino.stdTimeFunctions.isoTime,
-  formatters: { level: (label) => ({ level: label }) },
-  redact: { paths: PERSONAL_FIELDS.flatMap((field) => [field, `*.${field}`]), censor: '[redacted]' },
-  mixin: () => {
-    const requestId = currentRequestId();
-    return requestId ? { request_id: requestId } : {};
-  },
-});
+/** One JSON line per entry (pino) on `destination`, stdout by default: what log collectors read. `LOG_LEVEL` sets the floor. */
+export function createLogger(destination?: pino.DestinationStream): pino.Logger {
+  return pino({
+    level: process.env.LOG_LEVEL ?? 'info',
+    messageKey: 'message',
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: { paths: PERSONAL_FIELDS.flatMap((field) => [field, `*.${field}`]), censor: '[redacted]' },
+    mixin: () => {
+      const requestId = currentRequestId();
+      return requestId ? { request_id: requestId } : {};
+    },
+  }, destination);
+}
+
+/** The process's logger. */
+export const logger = createLogger();
 
 /** The process's logger as a LogSink: what background parts and tests are handed. */
 export const consoleLog: LogSink = (level, message, fields = {}) => {

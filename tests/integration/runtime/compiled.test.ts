@@ -24,6 +24,7 @@ describe('the compiled server', () => {
     port = await freePort();
     server = startProcess('main', {
       PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: database.url, SEED_DEMO: 'false', SHUTDOWN_TIMEOUT_MS: '10000',
+      METRICS_TOKEN: 'metrics-token-for-the-test-0123',
     }, copy.root);
     await waitUntilAnswering(`http://127.0.0.1:${port}/health/ready`, server);
   }, 120_000);
@@ -45,6 +46,21 @@ describe('the compiled server', () => {
     const access = await eventually(() => server.output().split('\n').filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line)).find((entry) => entry.request_id === 'probe-42'));
     expect(access).toMatchObject({ level: 'info', message: 'http request', method: 'GET', route: '/health/live', status: 200 });
+  });
+
+  it('serves Prometheus metrics to the machine itself or the bearer of METRICS_TOKEN, and 404 to others', async () => {
+    const metrics = (headers: Record<string, string> = {}) => fetch(`http://127.0.0.1:${port}/metrics`, { headers });
+    const local = await metrics();
+    expect(local.status).toBe(200);
+    expect(local.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await local.text();
+    expect(text).toMatch(/lapin_http_request_duration_seconds_count\{method="GET",route="\/health",status="200"\} \d+/);
+    expect(text).toMatch(/^lapin_outbox_lag_seconds \d/m);
+    expect(text).toMatch(/^lapin_process_resident_memory_bytes \d/m);
+    // Through a proxy on the same machine, the caller is someone else.
+    expect((await metrics({ 'x-forwarded-for': '203.0.113.9' })).status).toBe(404);
+    expect((await metrics({ 'x-forwarded-for': '203.0.113.9', authorization: 'Bearer wrong-token' })).status).toBe(404);
+    expect((await metrics({ 'x-forwarded-for': '203.0.113.9', authorization: 'Bearer metrics-token-for-the-test-0123' })).status).toBe(200);
   });
 
   it('on SIGTERM answers the request in flight, refuses new connections, then exits 0', async () => {
