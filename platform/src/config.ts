@@ -21,6 +21,8 @@ export interface PlatformConfig {
   sessionIdleMinutes: number;
   /** Webhook targets on private or loopback addresses are refused unless allowed (tests, development). */
   allowPrivateWebhookTargets: boolean;
+  /** TRUST_PROXY: the client's address is the reverse proxy's X-Forwarded-For (koa's app.proxy). */
+  trustProxy: boolean;
   /** Key of the secrets plugins store (AES-256-GCM); without it, a key file generated in `dataDir`. */
   secretsKey?: string;
   /** Namespace of the queue's keys in Redis, so several installs (or test files) can share one Redis. */
@@ -65,6 +67,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     sessionTtlHours: Number(env.SESSION_TTL_HOURS ?? 12),
     sessionIdleMinutes: Number(env.SESSION_IDLE_MINUTES ?? 30),
     allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS === 'true',
+    trustProxy: env.TRUST_PROXY === 'true',
     secretsKey: env.SECRETS_KEY || undefined,
     queuePrefix: env.QUEUE_PREFIX || 'lapin',
     env: { ...env },

@@ -12,6 +12,7 @@
  * An usager signed in to a verified account books at once (their email is known).
  */
 import crypto from 'node:crypto';
+import net from 'node:net';
 import { territoryTimeZone } from '../agenda/definitions';
 import { isoInZone } from '../agenda/iso';
 import { hashToken } from '../auth/secrets';
@@ -25,6 +26,7 @@ import { ApiRequest, Reply } from '../http/route';
 import { Motif } from '../motifs/motif.entity';
 import type { Platform } from '../platform';
 import { checkBooking } from '../plugins/checks';
+import { isPrivateAddress } from '../plugins/http-client';
 import { checkLieu, publicMotif } from '../scheduling/search';
 import { contactProblem, insertParticipations } from './agent-booking';
 import { AttemptCounter, wrongGuess } from './attempts';
@@ -41,6 +43,28 @@ import { loadUsagerView, recapJson } from './recap';
 export const HOLD_MS = 10 * 60_000;
 /** Unconfirmed holds one email may have at once: nobody blocks an agenda with unconfirmed bookings. */
 const MAX_PENDING_HOLDS_PER_EMAIL = 3;
+/** Unconfirmed holds one network may have at once, and holds it may take in an hour (a counter's prescripteur included). */
+const MAX_PENDING_HOLDS_PER_NETWORK = 10;
+const MAX_HOLDS_PER_NETWORK_PER_HOUR = 30;
+/** From this many unconfirmed holds in an organisation (a flood, or a rush), new ones are held for less. */
+export const ORGANISATION_PRESSURE_HOLDS = 50;
+export const SHORT_HOLD_MS = 4 * 60_000;
+
+/**
+ * The network a booking comes from, for its quotas: the IPv4 address, the IPv6 /64 (one
+ * subscriber's). Null for a private or loopback address: the machine itself, or a reverse
+ * proxy whose clients koa does not see (TRUST_PROXY), whom one quota must not lump together.
+ */
+export function clientNetwork(ip: string): string | null {
+  const address = ip.replace(/^::ffff:/, '');
+  if (isPrivateAddress(address)) return null;
+  if (net.isIPv4(address)) return address;
+  const [head, tail] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((group) => parseInt(group, 16).toString(16)).join(':')}::/64`;
+}
 
 export interface OnlineBooking {
   motif_id: string;
@@ -158,6 +182,22 @@ export async function bookOnline(request: ApiRequest<'public'>, body: OnlineBook
       request.koa.set('Retry-After', String(HOLD_MS / 1000));
       throw new AppError('too_many', `${MAX_PENDING_HOLDS_PER_EMAIL} bookings already await their code at this address: confirm them or wait ${HOLD_MS / 60_000} minutes`);
     }
+    const network = clientNetwork(request.koa.ip);
+    if (network) {
+      const [fromNetwork] = await tx().query(
+        `SELECT count(*) FILTER (WHERE confirmed_at IS NULL AND expires_at > $3 AND rdv_id IS NOT NULL)::int AS pending, count(*)::int AS recent
+           FROM rdv_holds WHERE client_network = $1 AND created_at > $2`,
+        [network, new Date(now.getTime() - 3_600_000), now]);
+      if (fromNetwork.pending >= MAX_PENDING_HOLDS_PER_NETWORK || fromNetwork.recent >= MAX_HOLDS_PER_NETWORK_PER_HOUR) {
+        const waitS = fromNetwork.recent >= MAX_HOLDS_PER_NETWORK_PER_HOUR ? 3_600 : HOLD_MS / 1000;
+        throw new AppError('too_many', `Too many bookings from your network: try again in ${Math.ceil(waitS / 60)} minutes`, [], waitS);
+      }
+    }
+    // Under pressure (a flood of unconfirmed bookings), a créneau waits for its code for less.
+    const [{ pendingHere }] = await tx().query(
+      `SELECT count(*)::int AS "pendingHere" FROM rdv_holds h JOIN rdvs r ON r.id = h.rdv_id
+        WHERE r.organisation_id = $1 AND h.confirmed_at IS NULL AND h.expires_at > $2`, [home.organisationId, now]);
+    const holdMs = pendingHere >= ORGANISATION_PRESSURE_HOLDS ? SHORT_HOLD_MS : HOLD_MS;
     const holdId = crypto.randomUUID();
     const code = sixDigits();
     let rdvId = slot.sessionId;
@@ -173,11 +213,11 @@ export async function bookOnline(request: ApiRequest<'public'>, body: OnlineBook
     } else {
       await holdSeat(rdvId, now);
     }
-    const expiresAt = new Date(now.getTime() + HOLD_MS);
+    const expiresAt = new Date(now.getTime() + holdMs);
     await tx().save(tx().create(RdvHold, {
       id: holdId, territory_id: currentTerritoryId(), rdv_id: rdvId, seat: slot.sessionId !== null, booked_by: bookedBy,
       user_data: fiche, prescripteur: body.prescripteur ?? null, confirmation_email: confirmationEmail,
-      code_hash: codeHash(holdId, code), expires_at: expiresAt, confirmed_at: null, created_at: now,
+      code_hash: codeHash(holdId, code), expires_at: expiresAt, confirmed_at: null, client_network: network, created_at: now,
     }));
     // The notifications send the code; webhooks never see this model.
     await recordEvent('rdv_hold', 'created', {

@@ -97,6 +97,8 @@ export class RdvHold {
   @Column({ type: 'text' }) code_hash!: string;
   @Column({ type: 'timestamptz' }) expires_at!: Date;
   @Column({ type: 'timestamptz', nullable: true }) confirmed_at!: Date | null;
+  /** The booker's network (IPv4 address, IPv6 /64) for its quotas; null from a private or loopback address. */
+  @Column({ type: 'text', nullable: true }) client_network!: string | null;
   @Column({ type: 'timestamptz', default: () => 'now()' }) created_at!: Date;
 }
 

@@ -16,6 +16,7 @@ import { ADMIN_UI_DIR, PUBLIC_UI_DIR, serveSpa } from './static';
 /** Builds the HTTP application; `main.ts` listens with it, tests too. */
 export function createApp(platform: Platform, routes: RouteDefinition[] = API_ROUTES): Koa {
   const app = new Koa();
+  app.proxy = platform.config.trustProxy;
   app.use(observeRequests(platform));
   app.use(securityHeaders);
   app.use(problemDetails);
