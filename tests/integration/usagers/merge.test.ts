@@ -1,3 +1,4 @@
+import { logger } from '../../../platform/src/logging';
 import { moveUserReferences, unregisteredUserReferences } from '../../../platform/src/usagers/merge';
 import { demoIds, TestPlatform } from '../../support/platform';
 
@@ -89,10 +90,10 @@ describe('merging usagers', () => {
       const a = await create(ids.mairie, { first_name: 'C', last_name: 'Trois' });
       const b = await create(ids.mairie, { first_name: 'D', last_name: 'Quatre' });
       await expect(test.db.tenant(territoryId, () => moveUserReferences(b.id, a.id))).rejects.toThrow(/merge_probe\.user_id to USER_REFERENCES/);
-      const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+      const logged = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
       const refused = await test.call('post', '/api/v1/users/merge', { token: admin, body: { user_id: a.id, other_user_id: b.id } });
       expect(refused.status).toBe(500);
-      expect(String(logged.mock.calls[0][0])).toMatch(/merge_probe/);
+      expect(String((logged.mock.calls[0][0] as { err?: unknown }).err)).toMatch(/merge_probe/);
       logged.mockRestore();
       expect((await test.call('get', `/api/v1/users/${b.id}`, { token: admin })).status).toBe(200);
     } finally {
