@@ -10,9 +10,12 @@ import path from 'node:path';
  */
 export const ROOT_DIR = path.resolve(__dirname, '..', '..');
 
-/** `npm run build` for the platform only: a no-op when its sources did not change. */
+/**
+ * `npm run build` for the platform only: a no-op when its sources did not change. Test
+ * files run in parallel: a lock makes one of them build, the others find it built.
+ */
 export function buildPlatform(): void {
-  execFileSync(process.execPath, [path.join(ROOT_DIR, 'scripts', 'build.js'), 'platform'], { stdio: 'pipe' });
+  execFileSync('flock', [path.join(os.tmpdir(), 'lapin-platform-build.lock'), process.execPath, path.join(ROOT_DIR, 'scripts', 'build.js'), 'platform'], { stdio: 'pipe' });
 }
 
 export async function freePort(): Promise<number> {
