@@ -633,6 +633,8 @@ export const fr = {
       different: 'Différent',
       keep: 'Garder « {value} » ({side})',
       empty: '(vide)',
+      yes: 'Oui',
+      no: 'Non',
       sameFiche: 'Choisissez deux fiches différentes.',
       unreachable: 'Cette fiche n’existe pas ou appartient à une organisation à laquelle vous n’avez pas accès : vous ne pouvez pas la fusionner. Demandez-le à un agent de cette organisation.',
       submit: 'Fusionner les fiches',

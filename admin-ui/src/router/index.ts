@@ -18,6 +18,7 @@ const organisationRoutes: RouteRecordRaw[] = [
   { path: '', name: 'home', component: () => import('../views/Home.vue'), meta: { access: 'member', title: 'nav.home' } },
   { path: 'agenda', name: 'agenda', component: () => import('../views/agenda/Agenda.vue'), meta: { access: 'member', title: 'nav.agenda' } },
   { path: 'users', name: 'users', component: () => import('../views/users/Users.vue'), meta: { access: 'member', title: 'nav.users' } },
+  { path: 'users/merge', name: 'users-merge', component: () => import('../views/users/Merge.vue'), meta: { access: 'member', title: 'users.merge.title' } },
   { path: 'users/new', name: 'user-new', component: () => import('../views/users/UserEdit.vue'), meta: { access: 'member', title: 'users.new' } },
   { path: 'users/:id', name: 'user-edit', component: () => import('../views/users/UserEdit.vue'), meta: { access: 'member', title: 'users.edit' } },
   { path: 'rdvs', name: 'rdv-list', component: () => import('../views/rdvs/List.vue'), meta: { access: 'member', title: 'nav.rdvList' } },
