@@ -25,9 +25,9 @@ export function withRequestId<T>(requestId: string | undefined, work: () => T): 
 }
 
 /** One JSON line per entry (pino) on `destination`, stdout by default: what log collectors read. `LOG_LEVEL` sets the floor. */
-export function createLogger(destination?: pino.DestinationStream): pino.Logger {
+export function createLogger(destination?: pino.DestinationStream, level = process.env.LOG_LEVEL ?? 'info'): pino.Logger {
   return pino({
-    level: process.env.LOG_LEVEL ?? 'info',
+    level,
     messageKey: 'message',
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,

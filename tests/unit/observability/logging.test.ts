@@ -11,7 +11,7 @@ describe('the logger', () => {
         done();
       },
     });
-    return { logger: createLogger(destination), lines };
+    return { logger: createLogger(destination, 'info'), lines };
   }
 
   it('writes one JSON line per entry, with the request id it runs under', () => {
