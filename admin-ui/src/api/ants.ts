@@ -1,6 +1,6 @@
-import { api, ListBody } from './client';
+import { api } from './client';
 
-/** The ANTS plugin's agent routes (territorial admins): its token, what the hub is told, what failed. */
+/** The ANTS plugin's agent routes (territorial admins): its token, and what the hub is told. */
 const BASE = '/api/v1/plugins/ants';
 
 export interface AntsStatus {
@@ -24,21 +24,10 @@ export interface MeetingPoint {
 }
 
 /** A failed attempt of the plugin's work (a declaration to ANTS...). */
-export interface PluginFailure {
-  id: string;
-  job: string;
-  event_id: string | null;
-  attempt: number;
-  /** No attempt is left. */
-  final: boolean;
-  error: string;
-  created_at: string;
-}
 
 export const antsApi = {
   status: () => api.get<AntsStatus>(`${BASE}/status`),
   setToken: (token: string) => api.put<void>(`${BASE}/api_token`, { token }),
   removeToken: () => api.delete(`${BASE}/api_token`),
   meetingPoints: () => api.get<{ data: MeetingPoint[] }>(`${BASE}/meeting_points`),
-  failures: () => api.get<ListBody<PluginFailure>>(`${BASE}/failures`, { per_page: 20 }),
 };

@@ -18,3 +18,24 @@ export async function loadPluginDocumentSchema(name: string): Promise<JsonSchema
   };
   return { ...(inline(document) as JsonSchema), ...(Object.keys(otherDefs).length ? { $defs: otherDefs } : {}) };
 }
+
+export interface PluginFailure {
+  id: string;
+  job: string;
+  event_id: string | null;
+  attempt: number;
+  /** No attempt is left. */
+  final: boolean;
+  error: string;
+  created_at: string;
+}
+
+/** An installed plugin, as GET /api/v1/plugins describes it to territorial admins. */
+export interface InstalledPlugin {
+  name: string;
+  version: string;
+  description: string;
+  scope: 'territory' | 'organisation';
+  /** On in the territory (its document, or the plugin's default). */
+  enabled: boolean;
+}

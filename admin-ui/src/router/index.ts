@@ -42,6 +42,8 @@ const territoryRoutes: RouteRecordRaw[] = [
   { path: 'rdv-fields', name: 'territory-rdv-fields', component: () => import('../views/territory/RdvFields.vue'), meta: { access: 'territorial_admin', title: 'nav.rdvFields' } },
   { path: 'notifications', name: 'territory-notifications', component: () => import('../views/territory/Notifications.vue'), meta: { access: 'territorial_admin', title: 'nav.notifications' } },
   { path: 'holidays', name: 'territory-holidays', component: () => import('../views/territory/Holidays.vue'), meta: { access: 'territorial_admin', title: 'nav.holidays' } },
+  { path: 'plugins', name: 'territory-plugins', component: () => import('../views/territory/Plugins.vue'), meta: { access: 'territorial_admin', title: 'nav.plugins' } },
+  { path: 'plugins/:name', name: 'territory-plugin', component: () => import('../views/territory/Plugin.vue'), meta: { access: 'territorial_admin', title: 'nav.plugins' } },
   { path: 'plugins/ants', name: 'territory-ants', component: () => import('../views/territory/Ants.vue'), meta: { access: 'territorial_admin', title: 'nav.ants' } },
 ];
 
