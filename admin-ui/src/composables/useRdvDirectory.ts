@@ -51,6 +51,9 @@ export function wallTime(iso: string): DateTime {
   return DateTime.fromISO(iso, { setZone: true }).setLocale('fr');
 }
 
+/** Arrivals this tab marked itself (Salle d'attente): the agent who marks one needs no alert about it. */
+export const arrivalsMarkedHere = new Set<string>();
+
 /** The status an agent reads: an expected rdv whose usager came is in the waiting room. */
 export function rdvStatusKey(rdv: Pick<Rdv, 'status' | 'arrived_at'>): string {
   return rdv.status === 'unknown' && rdv.arrived_at ? 'waiting' : rdv.status;

@@ -54,6 +54,10 @@ describe('admin UI: salle d’attente', () => {
     await page.locator(`[data-test="rdv-${rdv.camille}"]`).getByText('En salle d’attente').waitFor();
     const [stored] = await test.sql(`SELECT arrived_at FROM rdvs WHERE id = $1`, [rdv.camille]);
     expect(stored.arrived_at).not.toBeNull();
+    // Anne marked it herself: no alert tells her what she just did.
+    await page.clock.fastForward('00:31');
+    await page.waitForLoadState('networkidle');
+    expect(await alerts().count()).toBe(0);
 
     await page.getByRole('button', { name: 'Annuler l’arrivée de Camille Martin' }).click();
     await summary().filter({ hasText: 'aucun usager en salle d’attente' }).waitFor();
