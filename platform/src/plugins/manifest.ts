@@ -21,12 +21,17 @@ export function manifestOf(plugin: PluginDefinition<any>) {
   };
 }
 
+/** Plugin lists that passed checkPlugins. */
+const checkedLists = new WeakSet<readonly PluginDefinition<any>[]>();
+
 /**
  * Refuses, at start-up, plugins whose manifest is wrong: a bad name or event pattern,
  * a configuration schema that does not compile, a default configuration its own schema
  * refuses while the plugin is on by default, two plugins with one name, ill-named fields.
  */
 export function checkPlugins(plugins: readonly PluginDefinition<any>[]): void {
+  // The registry's list is checked when it loads, then handed to every PluginHost: once is enough (start-up time).
+  if (checkedLists.has(plugins)) return;
   const ajv = createAjv();
   const validateManifest = ajv.compile(JSON.parse(fs.readFileSync(path.join(SCHEMAS_DIR, 'plugins', 'manifest.json'), 'utf8')));
   const names = new Set<string>();
@@ -51,4 +56,5 @@ export function checkPlugins(plugins: readonly PluginDefinition<any>[]): void {
       throw new Error(`${where}: is on by default but its schema refuses its default configuration`);
     }
   }
+  checkedLists.add(plugins);
 }
