@@ -671,6 +671,7 @@ export const fr = {
     status: 'Statut',
     usager: 'Usager',
     origin: 'Origine',
+    toFill: 'À renseigner',
     origins: { agent: 'Pris par un agent', user: 'Pris en ligne par l’usager', prescripteur: 'Pris par un prescripteur' },
     refresh: 'Rafraîchir la liste',
     clear: 'Effacer les critères',
