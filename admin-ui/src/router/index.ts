@@ -30,6 +30,7 @@ const organisationRoutes: RouteRecordRaw[] = [
   { path: 'motifs/new', name: 'motif-new', component: () => import('../views/organisation/MotifEdit.vue'), meta: { access: 'organisation_admin', title: 'motifs.new' } },
   { path: 'motifs/:id', name: 'motif-edit', component: () => import('../views/organisation/MotifEdit.vue'), meta: { access: 'organisation_admin', title: 'motifs.edit' } },
   { path: 'lieux', name: 'lieux', component: () => import('../views/organisation/Lieux.vue'), meta: { access: 'organisation_admin', title: 'nav.lieux' } },
+  { path: 'webhooks', name: 'webhooks', component: () => import('../views/organisation/Webhooks.vue'), meta: { access: 'organisation_admin', title: 'nav.webhooks' } },
   { path: 'agents', name: 'agents', component: () => import('../views/organisation/Agents.vue'), meta: { access: 'organisation_admin', title: 'nav.agents' } },
   { path: 'closures', name: 'closures', component: () => import('../views/agenda-settings/Closures.vue'), meta: { access: 'organisation_admin', title: 'nav.closures' } },
   { path: 'reference-weeks', name: 'reference-weeks', component: () => import('../views/agenda-settings/ReferenceWeeks.vue'), meta: { access: 'organisation_admin', title: 'nav.referenceWeeks' } },

@@ -50,6 +50,8 @@ export function openApiDocument(routes: RouteDefinition[], schemas: SchemaRegist
         components[name] = partialOf(schemas.get(route.body));
       }
       operation.requestBody = { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${name}` } } } };
+    } else if (route.bodySchema) {
+      operation.requestBody = { required: true, content: { 'application/json': { schema: route.bodySchema } } };
     }
     (paths[path] ??= {})[route.method] = operation;
   }

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { AgentActor, PlatformAdminActor } from '../agents/actor';
 import type { Platform } from '../platform';
+import type { JsonSchema } from './schemas';
 
 export type Access = 'agent' | 'platform_admin' | 'public';
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -37,6 +38,8 @@ export interface RouteDefinition<A extends Access = Access> {
   partialBody?: boolean;
   /** The body's schema depends on the URL (configuration documents): the handler validates it. */
   documentBody?: boolean;
+  /** A body schema that is not under schemas/ (a plugin's): the handler validates it, the OpenAPI document shows it. */
+  bodySchema?: JsonSchema;
   /** `$id` of the response's schema, for the OpenAPI document. */
   response?: string;
   /** Success status; a handler returning undefined answers 204. */

@@ -49,6 +49,7 @@ function mountRoute(plugin: PluginDefinition<any>, pluginRoute: PluginRoute<any>
     access: 'agent',
     status: pluginRoute.status,
     documentBody: Boolean(validate),
+    ...(pluginRoute.body ? { bodySchema: pluginRoute.partialBody ? { ...pluginRoute.body, required: undefined, minProperties: 1 } : pluginRoute.body } : {}),
     async handle({ actor, params, query, body, platform }) {
       validate?.(body ?? {});
       const settings = await readPluginSettings(platform, plugin, null);

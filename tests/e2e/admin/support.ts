@@ -7,6 +7,7 @@ import { DateTime } from 'luxon';
 import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
 import { holidayZones, publicHolidays } from '../../../platform/src/agenda/holidays';
 import { DEMO_PASSWORD, demoIds, TestPlatform } from '../../support/platform';
+import type { PlatformConfig } from '../../../platform/src/config';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const SCREENSHOTS = path.join(ROOT, 'artifacts', 'screenshots');
@@ -129,9 +130,10 @@ export interface AdminSession {
   stop(): Promise<void>;
 }
 
-export async function startAdminSession(email: string): Promise<AdminSession> {
+/** `config`: the platform's settings beside the defaults (a test running the event pipeline asks for fast jobs). */
+export async function startAdminSession(email: string, options: { config?: Partial<PlatformConfig> } = {}): Promise<AdminSession> {
   ensureUiBuilt('admin-ui');
-  const test = await TestPlatform.start({ now: E2E_NOW });
+  const test = await TestPlatform.start({ now: E2E_NOW, config: options.config });
   const ids = await demoIds(test);
   const browser = await openBrowser({ now: E2E_NOW });
   await signIn(browser.page, test.baseUrl, email);

@@ -44,6 +44,9 @@ describe('the OpenAPI document and the health check', () => {
       const ref: string = operation.requestBody.content['application/json'].schema.$ref;
       expect(ref).toMatch(/^#\/components\/schemas\//);
       expect(document.components.schemas[ref.split('/').pop()!]).toBeDefined();
+    } else if (route.bodySchema) {
+      // A plugin's body schema, shown where it is used.
+      expect(operation.requestBody.content['application/json'].schema).toEqual(JSON.parse(JSON.stringify(route.bodySchema)));
     } else {
       expect(operation.requestBody).toBeUndefined();
     }
