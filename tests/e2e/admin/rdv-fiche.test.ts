@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
 import { RunningPipeline, startPipeline, waitFor } from '../../integration/notifications/pipeline';
 import { demoIds, TestPlatform } from '../../support/platform';
-import { AdminSession, auditScreen, E2E_NOW, firstPlainWeek, startAdminSession } from './support';
+import { AdminSession, auditScreen, choose, E2E_NOW, firstPlainWeek, startAdminSession } from './support';
 
 const ZONE = 'Europe/Paris';
 const FICHE_PATH = /\/admin\/organisations\/[0-9a-f-]{36}\/rdvs\/[0-9a-f-]{36}$/;
@@ -22,6 +22,8 @@ describe('admin UI: fiche RDV', () => {
   let adminToken: string;
   let anneToken: string;
   let rdvId: string;
+  let sessionId: string;
+  let dominique: string;
   const violations: string[] = [];
   /** A plain week three weeks on: Anne (État civil) opens CNI at the Hôtel de ville, 09:00–12:00. */
   const monday = firstPlainWeek(DateTime.fromJSDate(E2E_NOW, { zone: ZONE }).plus({ weeks: 3 }));
@@ -60,7 +62,7 @@ describe('admin UI: fiche RDV', () => {
       return created.body.id as string;
     };
     const camille = await usager({ first_name: 'Camille', last_name: 'Martin', email: 'camille@example.fr' });
-    const dominique = await usager({ first_name: 'Dominique', last_name: 'Lefèvre', email: 'dominique@example.fr' });
+    dominique = await usager({ first_name: 'Dominique', last_name: 'Lefèvre', email: 'dominique@example.fr' });
     // The admin books in Anne's agenda: Camille at 09:00 (the fiche's rdv), Dominique at 10:00 (a time taken).
     const book = async (time: string, userId: string) => {
       const rdv = await test.call('post', `/api/v1/organisations/${ids.mairie}/rdvs`, {
@@ -71,6 +73,21 @@ describe('admin UI: fiche RDV', () => {
     };
     rdvId = await book('09:00', camille);
     await book('10:00', dominique);
+    // A collectif session on Tuesday afternoon, outside Anne's plages (confirmed), Camille and Dominique in it.
+    const atelier = await test.call('post', `/api/v1/organisations/${ids.mairie}/motifs`, {
+      token: adminToken,
+      body: { name: 'Atelier démarches en ligne', service_id: 'etat_civil', default_duration_in_min: 60, location_type: 'public_office', collectif: true },
+    });
+    if (atelier.status !== 201) throw new Error(`motif: ${atelier.status} ${JSON.stringify(atelier.body)}`);
+    const collectif = await test.call('post', `/api/v1/organisations/${ids.mairie}/rdvs`, {
+      token: adminToken,
+      body: {
+        motif_id: atelier.body.id, lieu_id: hotelDeVille, starts_at: DateTime.fromISO(at('14:00')).plus({ days: 1 }).toISO(), agent_ids: [ids.basicEtatCivil],
+        user_ids: [camille, dominique], name: 'Atelier tablette', max_participants_count: 8, force: true,
+      },
+    });
+    if (collectif.status !== 201) throw new Error(`session: ${collectif.status} ${JSON.stringify(collectif.body)}`);
+    sessionId = collectif.body.id;
   }, 300_000);
   afterAll(async () => {
     await pipeline?.stop();
@@ -245,6 +262,21 @@ describe('admin UI: fiche RDV', () => {
     // A link to an rdv that is gone (or was never there) says so.
     await page.goto(`${test.baseUrl}/admin/rdvs/00000000-0000-4000-8000-000000000000`);
     await page.getByRole('alert').getByText('Cet élément n’existe pas ou plus.').waitFor();
+  });
+
+  it('sets each participant’s status in a collectif session, which goes on', async () => {
+    await page.goto(`${test.baseUrl}/admin/rdvs/${sessionId}`);
+    await page.waitForURL(FICHE_PATH);
+    await page.getByRole('heading', { level: 1, name: /à 14:00$/ }).waitFor();
+    await detail('usagers').getByRole('link', { name: 'Dominique Lefèvre' }).waitFor();
+    // The session as a whole is held, seen or cancelled: an usager excuses themselves alone.
+    await expect(page.getByRole('radio', { name: 'Excusé', exact: true }).count()).resolves.toBe(0);
+    await choose(page, 'Statut de Dominique Lefèvre', 'Excusé');
+    await page.locator('[data-test="fiche-notice"]').getByText('Statut enregistré : Excusé.').waitFor();
+    const [row] = await test.sql(`SELECT p.status, r.status AS rdv_status FROM participations p JOIN rdvs r ON r.id = p.rdv_id WHERE p.rdv_id = $1 AND p.user_id = $2`, [sessionId, dominique]);
+    expect(row).toEqual({ status: 'excused', rdv_status: 'unknown' });
+    await page.locator('[data-test="fiche-status"]').getByText('Statut : À venir').waitFor();
+    violations.push(...(await auditScreen(page, 'rdv-fiche-collectif')));
   });
 
   it('has no serious accessibility violation on the screens visited', () => {
