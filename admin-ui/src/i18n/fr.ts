@@ -272,6 +272,12 @@ export const fr = {
     color: 'Couleur dans l’agenda',
     collectif: 'Rendez-vous collectif',
     collectifHint: 'Plusieurs usagers participent à la même séance.',
+    slotStep: 'Pas entre deux créneaux (minutes)',
+    slotStepHint: 'Vide : un créneau après l’autre, à la durée du motif.',
+    bufferAfter: 'Temps après chaque rendez-vous (minutes)',
+    bufferAfterHint: 'Gardé libre après le rendez-vous (compte rendu, préparation).',
+    forSecretariat: 'Ouvert au secrétariat',
+    forSecretariatHint: 'Les agents du Secrétariat peuvent proposer ce motif dans leurs plages d’ouverture.',
     bookableBy: 'Qui peut prendre rendez-vous pour ce motif ?',
     bookable: {
       agents: 'Les agents uniquement',

@@ -26,6 +26,9 @@ describe('admin UI: motifs and lieux', () => {
     await choose(page, 'Service *', 'État civil');
     await page.getByRole('spinbutton', { name: 'Durée par défaut (minutes) *' }).fill('15');
     await page.getByRole('radio', { name: 'Par téléphone' }).check();
+    await page.getByRole('spinbutton', { name: 'Pas entre deux créneaux (minutes)' }).fill('10');
+    await page.getByRole('spinbutton', { name: 'Temps après chaque rendez-vous (minutes)' }).fill('5');
+    await page.getByRole('checkbox', { name: 'Ouvert au secrétariat' }).check();
     violations.push(...(await auditScreen(page, 'motif-general')));
 
     await page.locator('[data-test="tab-online"]').click();
@@ -45,6 +48,7 @@ describe('admin UI: motifs and lieux', () => {
     const [motif] = await test.sql(`SELECT * FROM motifs WHERE name = 'Recensement citoyen'`);
     expect(motif).toMatchObject({
       service_id: 'etat_civil', default_duration_in_min: 15, location_type: 'phone', bookable_by: 'everyone',
+      slot_step_in_min: 10, buffer_after_in_min: 5, for_secretariat: true,
       min_public_booking_delay: 24 * 3600, max_public_booking_delay: 30 * 86400, rdvs_editable_by_user: true,
       instruction_for_rdv: 'Munissez-vous de votre livret de famille.',
     });
