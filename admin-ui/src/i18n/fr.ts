@@ -963,6 +963,17 @@ export const fr = {
     },
   },
   agenda: {
+    selection: {
+      title: '{day}, {from} – {to}',
+      what: 'Que voulez-vous faire ?',
+      book: 'Prendre un rendez-vous',
+      plage: 'Ouvrir une plage d’ouverture',
+      motif: 'Motif',
+      lieu: 'Lieu',
+      lieuHint: 'Celui de la plage d’ouverture à cette heure, s’il y en a une.',
+      continue: 'Continuer',
+      when: '{day} à {time}',
+    },
     heading: 'Agenda',
     agent: 'Agenda de',
     closedDays: 'Jours fermés',

@@ -71,6 +71,35 @@ describe('admin UI: agenda', () => {
     violations.push(...(await auditScreen(page, 'agenda-week-plage')));
   });
 
+  it('books an rdv at a time chosen in the agenda, in the lieu of the plage there', async () => {
+    const token = await test.signIn('agent.etatcivil@demo.test');
+    const created = await test.call('post', `/api/v1/organisations/${ids.mairie}/users`, { token, body: { first_name: 'Irène', last_name: 'Agenda', email: 'irene@example.fr' } });
+    expect(created.status).toBe(201);
+    await page.goto(agendaUrl());
+    await plagesOf(day(1)).first().waitFor();
+    // A click beside the plage's block, at 10:00 on Tuesday: FullCalendar selects that slot.
+    const lane = await page.locator('td.fc-timegrid-slot-lane[data-time="10:00:00"]').boundingBox();
+    const tuesday = await column(day(1)).boundingBox();
+    await page.mouse.click(tuesday!.x + tuesday!.width - 4, lane!.y + lane!.height / 2);
+    const selection = page.getByRole('dialog');
+    await selection.getByRole('radio', { name: 'Prendre un rendez-vous' }).waitFor();
+    await choose(page, 'Motif *', "Carte d'identité et passeport");
+    expect(await selection.locator('[data-test="selection-lieu"]').innerText()).toContain('Hôtel de ville');
+    violations.push(...(await auditScreen(page, 'agenda-selection')));
+    await selection.locator('[data-test="selection-continue"]').click();
+
+    const booking = page.getByRole('dialog', { name: 'Réserver le créneau' });
+    await booking.getByRole('combobox', { name: 'Usagers *' }).fill('agen');
+    await page.getByRole('option', { name: /AGENDA Irène/ }).click();
+    await booking.getByRole('button', { name: 'Réserver' }).click();
+    await booking.locator('[data-test="booked"]').waitFor();
+    await booking.locator('[data-test="close"]').click();
+    const [rdv] = await test.sql(`SELECT r.starts_at, r.lieu_id, l.name AS lieu FROM rdvs r JOIN participations p ON p.rdv_id = r.id JOIN lieux l ON l.id = r.lieu_id WHERE p.user_id = $1`, [created.body.id]);
+    expect(DateTime.fromJSDate(rdv.starts_at, { zone: 'Europe/Paris' }).toISO()).toBe(`${day(1)}T10:00:00.000+01:00`);
+    expect(rdv.lieu).toBe('Hôtel de ville');
+    await column(day(1)).locator('.fc-event.agenda-rdv').first().waitFor();
+  });
+
   it('skips one day of the series only', async () => {
     await plagesOf(day(1)).first().click();
     const occurrence = page.locator('[data-test="occurrence"]');
