@@ -51,8 +51,10 @@ describe('request ids from the HTTP request to the jobs of its events', () => {
       { lieu: 'Annexe neuve', requestId: freshId },
       { lieu: 'Annexe tracée', requestId: 'trace-2026-0042' },
     ]);
+    // The job is counted once it ends, a moment after its handler ran.
+    const jobsCounted = /lapin_jobs_total\{job="[^"]*request-witness[^"]*",result="completed"\} 2/;
+    await waitFor('both jobs counted', async () => jobsCounted.test(await registry.metrics()));
     const metrics = await registry.metrics();
-    expect(metrics).toMatch(/lapin_jobs_total\{job="[^"]*request-witness[^"]*",result="completed"\} 2/);
     expect(metrics).toMatch(/lapin_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/organisations\/:org\/lieux",status="201"\} 2/);
   });
 });
