@@ -43,6 +43,7 @@ export const fr = {
     referenceWeeks: 'Semaines de référence',
     holidays: 'Jours fériés',
     notifications: 'Notifications',
+    waitingRoomSettings: 'Salle d’attente',
     plugins: 'Modules',
     webhooks: 'Webhooks',
     agenda: 'Agenda',
@@ -371,6 +372,12 @@ export const fr = {
     configureNamed: 'Configurer {name}',
     deleteTitle: 'Supprimer l’organisation',
     deleteText: 'Supprimer l’organisation « {name} » ? Elle doit d’abord être vide (ni agents, ni motifs, ni lieux).',
+  },
+  waitingRoomSettings: {
+    title: 'Salle d’attente',
+    intro: 'Quand un agent ou l’accueil marque l’arrivée d’un usager en salle d’attente, les agents du rendez-vous en sont prévenus comme vous le choisissez ici, sauf celui qui l’a marquée.',
+    modes: 'Prévenir les agents',
+    none: 'Sans aucune case cochée, l’arrivée est notée dans la salle d’attente et sur la fiche RDV, sans prévenir personne.',
   },
   services: {
     title: 'Services',

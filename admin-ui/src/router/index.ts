@@ -41,6 +41,7 @@ const territoryRoutes: RouteRecordRaw[] = [
   { path: 'services', name: 'territory-services', component: () => import('../views/territory/Services.vue'), meta: { access: 'territorial_admin', title: 'nav.services' } },
   { path: 'user-fields', name: 'territory-user-fields', component: () => import('../views/territory/UserFields.vue'), meta: { access: 'territorial_admin', title: 'nav.userFields' } },
   { path: 'rdv-fields', name: 'territory-rdv-fields', component: () => import('../views/territory/RdvFields.vue'), meta: { access: 'territorial_admin', title: 'nav.rdvFields' } },
+  { path: 'waiting-room', name: 'territory-waiting-room', component: () => import('../views/territory/WaitingRoomSettings.vue'), meta: { access: 'territorial_admin', title: 'nav.waitingRoomSettings' } },
   { path: 'notifications', name: 'territory-notifications', component: () => import('../views/territory/Notifications.vue'), meta: { access: 'territorial_admin', title: 'nav.notifications' } },
   { path: 'holidays', name: 'territory-holidays', component: () => import('../views/territory/Holidays.vue'), meta: { access: 'territorial_admin', title: 'nav.holidays' } },
   { path: 'plugins', name: 'territory-plugins', component: () => import('../views/territory/Plugins.vue'), meta: { access: 'territorial_admin', title: 'nav.plugins' } },

@@ -22,6 +22,19 @@ describe('admin UI: territory configuration and usagers', () => {
   }, 300_000);
   afterAll(() => session?.stop());
 
+  it('chooses how agents hear of an arrival in the salle d\'attente', async () => {
+    await page.goto(`${test.baseUrl}/admin/territory/waiting-room`);
+    await page.getByRole('heading', { name: 'Salle d’attente' }).waitFor();
+    await page.getByRole('checkbox', { name: 'Notification par e-mail', checked: true }).uncheck();
+    violations.push(...(await auditScreen(page, 'territory-waiting-room')));
+    await page.locator('[data-test="save"]').click();
+    await page.getByText('Modifications enregistrées.').waitFor();
+    expect((await config('waiting_room')).document).toEqual({ notification_modes: ['screen'] });
+    // What agents read, the same document in force.
+    const agent = await test.signIn('agent.etatcivil@demo.test');
+    expect((await test.call('get', '/api/v1/waiting_room', { token: agent })).body).toMatchObject({ notification_modes: ['screen'] });
+  });
+
   it('enables a service', async () => {
     await page.goto(`${test.baseUrl}/admin/territory/services`);
     await page.getByRole('checkbox', { name: 'Petite enfance' }).check();
