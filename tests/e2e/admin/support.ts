@@ -150,7 +150,10 @@ export async function startAdminSession(email: string, options: { config?: Parti
 export async function choose(page: Page, select: string | Locator, option: string): Promise<void> {
   await (typeof select === 'string' ? page.getByRole('combobox', { name: select }) : select).focus();
   await page.keyboard.press('ArrowDown');
-  await page.getByRole('option', { name: option, exact: true }).click();
+  // Chosen with Enter, as from the keyboard: a click could land where the opening menu was a moment before.
+  const item = page.getByRole('option', { name: option, exact: true });
+  await item.focus();
+  await page.keyboard.press('Enter');
 }
 
 export async function signOut(page: Page): Promise<void> {
