@@ -146,14 +146,31 @@ export async function startAdminSession(email: string, options: { config?: Parti
   };
 }
 
-/** Picks an option of a select (Vuetify's), named by its label or a locator, from the keyboard as a keyboard user would. */
+/**
+ * Picks an option of a select (Vuetify's), named by its label or a locator, from the keyboard as a keyboard
+ * user would: the list opened with ArrowDown, the option chosen with Enter (a click could land where the
+ * opening menu stood a moment before). A single select is read back, and chosen once more if its menu,
+ * still settling under load, let the key go by; an autocomplete shows what is typed, a multiple select
+ * toggles: neither is read back.
+ */
 export async function choose(page: Page, select: string | Locator, option: string): Promise<void> {
-  await (typeof select === 'string' ? page.getByRole('combobox', { name: select }) : select).focus();
-  await page.keyboard.press('ArrowDown');
-  // Chosen with Enter, as from the keyboard: a click could land where the opening menu was a moment before.
-  const item = page.getByRole('option', { name: option, exact: true });
-  await item.focus();
-  await page.keyboard.press('Enter');
+  const box = typeof select === 'string' ? page.getByRole('combobox', { name: select }) : select;
+  const single = await box.evaluate((input) => !input.closest('.v-autocomplete, .v-combobox, .v-select--multiple'));
+  const shown = box.locator('xpath=ancestor::div[contains(concat(" ", @class, " "), " v-field ")][1]').getByText(option, { exact: true });
+  for (let attempt = 1; ; attempt++) {
+    await box.focus();
+    await page.keyboard.press('ArrowDown');
+    const item = page.getByRole('option', { name: option, exact: true });
+    await item.focus();
+    await page.keyboard.press('Enter');
+    if (!single) return;
+    try {
+      await shown.waitFor({ timeout: 3_000 });
+      return;
+    } catch (error) {
+      if (attempt === 2) throw error;
+    }
+  }
 }
 
 export async function signOut(page: Page): Promise<void> {
