@@ -248,6 +248,43 @@ async function changingPlage<T>(request: ApiRequest<'agent'>, plage: PlageRow, c
   return { result, unscheduled_rdv_ids: outside, rdvs_outside_plages: 0 };
 }
 
+/** The body of POST /plages_ouverture/{id}/occurrences (schemas/api/plage_ouverture.occurrence.json). */
+interface OccurrenceHours {
+  day: string;
+  start_time: string;
+  end_time: string;
+  lieu_id?: string;
+}
+
+/**
+ * One occurrence of a recurring plage with its own hours (and lieu): refused, with every field
+ * error at once and nothing written, unless the day is one of the series and the one-day plage
+ * it becomes is valid. Then, in the request's one transaction, the day joins the series'
+ * exdates and the one-day plage (same agent, motifs, title) is created.
+ */
+async function moveOccurrence(actor: AgentActor, plage: PlageRow, body: OccurrenceHours) {
+  const timeZone = await territoryTimeZone();
+  const errors: FieldError[] = [];
+  const day = parseDay(body.day);
+  if (!plage.recurrence) {
+    errors.push({ path: 'day', message: 'is the only day of this plage: change the plage itself' });
+  } else if (day === null || expandOccurrences(definitionOf(plage), timeZone, localDaysWindow(body.day, body.day, timeZone)).length === 0) {
+    errors.push({ path: 'day', message: 'is not a day of this plage' });
+  }
+  const input: PlageInput = {
+    agent_id: plage.agent_id, lieu_id: body.lieu_id ?? plage.lieu_id, motif_ids: plage.motif_ids, title: plage.title ?? null,
+    first_day: body.day, start_time: body.start_time, end_time: body.end_time, recurrence: null, until: null, exdates: [],
+  };
+  const agent = await visibleAgent(actor, plage.agent_id);
+  await collectInvalid(errors, () => checkAgendaFields(input, timeZone));
+  await collectInvalid(errors, () => checkPlageReferences(input, agent, plage.organisation_id));
+  if (errors.length > 0) throw AppError.invalid("The day's hours are invalid", errors);
+
+  const series = await savePlage(actor, plage.organisation_id, { ...plage, exdates: [...new Set([...plage.exdates, body.day])].sort() }, agent, plage);
+  const occurrence = await savePlage(actor, plage.organisation_id, input, agent);
+  return { series: series.plage, occurrence: occurrence.plage, warnings: occurrence.warnings };
+}
+
 export const plageRoutes = [
   route({
     method: 'get', path: '/api/v1/organisations/:org/plages_ouverture', tag: 'plages_ouverture', access: 'agent',
@@ -301,6 +338,21 @@ export const plageRoutes = [
       const { result: { plage, warnings }, ...outcome } = await changingPlage(request, existing,
         () => savePlage(actor, existing.organisation_id, input, agent, existing));
       return { ...plageJson(plage), warnings, ...outcome };
+    },
+  }),
+  route({
+    method: 'post', path: '/api/v1/plages_ouverture/:id/occurrences', tag: 'plages_ouverture', access: 'agent',
+    body: 'api/plage_ouverture.occurrence.json', status: 201,
+    summary: "One day of a recurring plage with its own hours (and lieu), at once: the day joins the series' exdates and becomes a one-day plage "
+      + '(answered, with `series`: the plage as it now is). Overlaps come back as warnings; online rdvs no longer held are counted or, '
+      + 'with ?unschedule_rdvs=true, revoked as déprogrammés',
+    async handle(request) {
+      const { actor, params, body } = request;
+      const plage = await readablePlage(actor, params.id);
+      requirePlageWriter(actor, plage.agent_id, plage.organisation_id);
+      const { result: { series, occurrence, warnings }, ...outcome } = await changingPlage(request, plage,
+        () => moveOccurrence(actor, plage, body as OccurrenceHours));
+      return { ...plageJson(occurrence), series: plageJson(series), warnings, ...outcome };
     },
   }),
   route({

@@ -30,6 +30,7 @@ import {
   loadRdvRecords,
   RdvRecord,
   recordRdvChange,
+  seatsTaken,
   snapshot,
   takingTime,
   writeAgentTime,
@@ -323,6 +324,13 @@ export async function changeByAgent(context: AgentContext, id: string, body: Rdv
       name: body.name === undefined ? rdv.name : body.name,
       max_participants_count: body.max_participants_count === undefined ? rdv.max_participants_count : body.max_participants_count,
     };
+    // Fewer seats than usagers already seated (online bookings still held included) would leave some without one.
+    if (motif.collectif && !body.user_ids && body.max_participants_count != null) {
+      const taken = await seatsTaken(rdv.id, platform.clock.now());
+      if (body.max_participants_count < taken) {
+        throw AppError.invalidField('max_participants_count', `cannot be fewer than the ${taken} seats already taken`);
+      }
+    }
     const usersAfter = body.user_ids?.length ?? activeParticipations(record).length;
     Object.assign(rdv, collectifFields(motif, merged, usersAfter));
   }

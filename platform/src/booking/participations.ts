@@ -21,6 +21,8 @@ export interface Joining {
   prescripteur?: PrescripteurIdentity | null;
   /** A seat held for this usager by their own online booking: not counted against them. */
   heldSeat?: boolean;
+  /** An agent's explicit confirmation: the usager joins a full session all the same. */
+  overbook?: boolean;
 }
 
 /**
@@ -35,7 +37,7 @@ export async function join(record: RdvRecord, joining: Joining, at: Date): Promi
   if (existing && !isCancelled(existing.status)) {
     throw AppError.conflict('This usager already takes part in the rdv', [{ path: 'user_id', message: 'already takes part' }]);
   }
-  if (rdv.max_participants_count !== null) {
+  if (rdv.max_participants_count !== null && !joining.overbook) {
     const taken = (await seatsTaken(rdv.id, at)) - (joining.heldSeat ? 1 : 0);
     if (taken >= rdv.max_participants_count) throw AppError.conflict('The session is full', [{ path: 'user_id', message: 'no seat left' }]);
   }
@@ -78,8 +80,8 @@ export async function setParticipationStatus(record: RdvRecord, participationId:
   return 'rdv_updated';
 }
 
-/** POST /rdvs/{id}/participations. */
-export async function addParticipationByAgent(context: AgentContext, rdvId: string, body: { user_id: string; notify?: boolean }) {
+/** POST /rdvs/{id}/participations; a full session takes the usager only with `force: true`. */
+export async function addParticipationByAgent(context: AgentContext, rdvId: string, body: { user_id: string; notify?: boolean; force?: boolean }) {
   const { actor, platform } = context;
   const record = await rdvFor(actor, rdvId, { lock: true });
   const before = snapshot(record);
@@ -87,7 +89,7 @@ export async function addParticipationByAgent(context: AgentContext, rdvId: stri
   await checkUsers(motif, [body.user_id], () => 'user_id');
   const at = platform.clock.now();
   const acting: Acting = { type: 'agent', agentId: actor.agentId };
-  const participation = await join(record, { userId: body.user_id, createdBy: 'agent', acting }, at);
+  const participation = await join(record, { userId: body.user_id, createdBy: 'agent', acting, overbook: body.force ?? false }, at);
   const [after] = await loadRdvRecords([record.rdv.id]);
   const zone = await territoryTimeZone();
   await recordRdvChange(before, after, 'rdv_participation_added', acting, at, zone, { notify: body.notify, userId: body.user_id });

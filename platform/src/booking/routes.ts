@@ -125,7 +125,7 @@ export const rdvRoutes = [
   route({
     method: 'post', path: '/api/v1/rdvs/:id/participations', tag: 'rdvs', access: 'agent', status: 201,
     body: 'api/participation.json',
-    summary: 'An usager joins the rdv (a seat of a collectif session: 409 when full); Idempotency-Key honoured',
+    summary: 'An usager joins the rdv (a seat of a collectif session: 409 when full, unless force: true overbooks it); Idempotency-Key honoured',
     async handle(request) {
       const { actor, params, body, platform } = request;
       return idempotent(request, `agent:${actor.agentId}:participations`, 201, async () => {

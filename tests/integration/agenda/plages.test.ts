@@ -192,4 +192,88 @@ describe("plages d'ouverture", () => {
       }
     });
   });
+
+  describe('one day with its own hours', () => {
+    // Hugo (Urbanisme): Thursdays 14:00–17:00 at the Hôtel de ville in September 2027, for the permis motif.
+    let series: string;
+    const occurrences = (id: string, body: Record<string, unknown>, token = f.tokens.urbanisme) =>
+      test.call('post', `/api/v1/plages_ouverture/${id}/occurrences`, { token, body });
+    const slotTimes = async (day: string) => {
+      const response = await test.call('get', `/api/v1/organisations/${f.mairie}/creneaux?motif_id=${f.permis}&from=${day}&to=${day}`, { token: f.tokens.urbanisme });
+      expectStatus(response, 200);
+      return response.body.data.filter((slot: { agent_id: string }) => slot.agent_id === f.basicUrbanisme)
+        .map((slot: { starts_at: string; lieu_id: string }) => `${slot.starts_at.slice(11, 16)}${slot.lieu_id === f.annexe ? '@annexe' : ''}`);
+    };
+
+    beforeAll(async () => {
+      const created = await create(f.tokens.urbanisme, plageBody(f, {
+        agent_id: f.basicUrbanisme, motif_ids: [f.permis], title: 'Urbanisme jeudi', first_day: '2027-09-02',
+        start_time: '14:00', end_time: '17:00', recurrence: 'FREQ=WEEKLY;BYDAY=TH', until: '2027-09-30',
+      }));
+      expectStatus(created, 201);
+      series = created.body.id;
+    });
+
+    it('gives one Thursday other hours and lieu at once: the series skips it, a one-day plage holds it, the créneaux follow', async () => {
+      const before = await slotTimes('2027-09-09');
+      expect(before[0]).toBe('14:00');
+      const moved = await occurrences(series, { day: '2027-09-09', start_time: '15:00', end_time: '16:30', lieu_id: f.annexe });
+      expectStatus(moved, 201);
+      expect(moved.body).toMatchObject({
+        agent_id: f.basicUrbanisme, lieu_id: f.annexe, motif_ids: [f.permis], title: 'Urbanisme jeudi',
+        first_day: '2027-09-09', start_time: '15:00', end_time: '16:30', recurrence: null, until: null, warnings: [], rdvs_outside_plages: 0,
+      });
+      expect(moved.body.series).toMatchObject({ id: series, start_time: '14:00', end_time: '17:00', exdates: ['2027-09-09'] });
+
+      const after = await slotTimes('2027-09-09');
+      expect(after[0]).toBe('15:00@annexe');
+      expect(after.every((time: string) => time >= '15:00' && time < '16:30' && time.endsWith('@annexe'))).toBe(true);
+      expect((await slotTimes('2027-09-16'))[0]).toBe('14:00');
+      const events = await test.sql(`SELECT event, record_id FROM outbox_events WHERE model = 'plage_ouverture' AND record_id = ANY($1::text[]) ORDER BY id`, [[series, moved.body.id]]);
+      expect(events.map((event) => [event.event, event.record_id])).toEqual([['created', series], ['updated', series], ['created', moved.body.id]]);
+    });
+
+    it("warns when the day's new hours overlap another plage of the agent", async () => {
+      const other = await create(f.tokens.urbanisme, plageBody(f, {
+        agent_id: f.basicUrbanisme, motif_ids: [f.permis], title: 'Permanence', first_day: '2027-09-23', recurrence: null, until: null, start_time: '09:00', end_time: '11:00',
+      }));
+      expectStatus(other, 201);
+      const moved = await occurrences(series, { day: '2027-09-23', start_time: '10:00', end_time: '12:00' });
+      expectStatus(moved, 201);
+      expect(moved.body.warnings).toEqual([expect.objectContaining({ code: 'overlapping_plage', plage_ouverture_id: other.body.id })]);
+    });
+
+    it('refuses hours ending before they start, a day the series does not have, another organisation\'s lieu, with their paths, writing nothing', async () => {
+      const before = await fingerprint(test);
+      const cases: [Record<string, unknown>, string[]][] = [
+        [{ day: '2027-09-16', start_time: '16:00', end_time: '15:00' }, ['end_time']],
+        [{ day: '2027-09-15', start_time: '15:00', end_time: '16:00' }, ['day']],
+        [{ day: '2027-09-09', start_time: '15:00', end_time: '16:00' }, ['day']],
+        [{ day: '2027-10-07', start_time: '15:00', end_time: '16:00' }, ['day']],
+        [{ day: '2027-09-16', start_time: '15:00', end_time: '16:00', lieu_id: f.maisonSolidarites }, ['lieu_id']],
+        [{ day: '2027-09-15', start_time: '17:00', end_time: '16:00' }, ['day', 'end_time']],
+        [{ day: '2027-09-16', start_time: '15:00' }, ['end_time']],
+      ];
+      for (const [body, paths] of cases) {
+        const response = await occurrences(series, body);
+        expectProblem(response, 422);
+        expect({ body, paths: errorPaths(response) }).toEqual({ body, paths });
+      }
+      expect(await fingerprint(test)).toEqual(before);
+      const single = await create(f.tokens.urbanisme, plageBody(f, {
+        agent_id: f.basicUrbanisme, motif_ids: [f.permis], first_day: '2027-09-28', recurrence: null, until: null, start_time: '09:00', end_time: '10:00',
+      }));
+      const after = await fingerprint(test);
+      const refusedSingle = await occurrences(single.body.id, { day: '2027-09-28', start_time: '10:00', end_time: '11:00' });
+      expectProblem(refusedSingle, 422);
+      expect(errorPaths(refusedSingle)).toEqual(['day']);
+      expect(await fingerprint(test)).toEqual(after);
+    });
+
+    it("answers 404 to an agent who cannot see the plage's agent, changing nothing", async () => {
+      expectProblem(await occurrences(series, { day: '2027-09-30', start_time: '15:00', end_time: '16:00' }, f.tokens.etatCivil), 404);
+      const [row] = await test.sql(`SELECT exdates::text[] AS exdates FROM plages_ouverture WHERE id = $1`, [series]);
+      expect(row.exdates).not.toContain('2027-09-30');
+    });
+  });
 });

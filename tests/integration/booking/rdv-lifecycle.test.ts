@@ -90,6 +90,37 @@ describe('the rdv lifecycle', () => {
     expectProblem(await join(b), 409);
   });
 
+  it("keeps a session's seats at least its participants, and overbooks a full one only when the agent confirms", async () => {
+    const session = await test.call('post', `/api/v1/organisations/${f.ccas}/rdvs`, {
+      token: f.tokens.ccasAdmin,
+      body: { motif_id: f.atelier, lieu_id: f.maisonSolidarites, starts_at: '2026-12-09T14:00:00+01:00', agent_ids: [f.ccasAdmin], name: 'Atelier courriel', max_participants_count: 3 },
+    });
+    expectStatus(session, 201);
+    const ccasUser = (body: Record<string, unknown>) => f.createUser(f.ccas, f.tokens.ccasAdmin, body);
+    const [a, b, c] = [await ccasUser({ first_name: 'Inès', last_name: 'Garnier' }), await ccasUser({ first_name: 'Jules', last_name: 'Moreau' }), await ccasUser({ first_name: 'Lou', last_name: 'Perrin' })];
+    const join = (userId: string, extra: Record<string, unknown> = {}) =>
+      test.call('post', `/api/v1/rdvs/${session.body.id}/participations`, { token: f.tokens.ccasAdmin, body: { user_id: userId, ...extra } });
+    expectStatus(await join(a), 201);
+    expectStatus(await join(b), 201);
+
+    const before = await fingerprint(test);
+    const tooFew = await patch(session.body.id, { max_participants_count: 1 }, f.tokens.ccasAdmin);
+    expectProblem(tooFew, 422);
+    expect(tooFew.body.errors).toEqual([{ path: 'max_participants_count', message: 'cannot be fewer than the 2 seats already taken' }]);
+    expect(await fingerprint(test)).toEqual(before);
+    const fewer = await patch(session.body.id, { max_participants_count: 2 }, f.tokens.ccasAdmin);
+    expectStatus(fewer, 200);
+    expect(fewer.body).toMatchObject({ max_participants_count: 2, users_count: 2 });
+
+    const full = await join(c);
+    expectProblem(full, 409);
+    expect(full.body.errors).toEqual([{ path: 'user_id', message: 'no seat left' }]);
+    const overbooked = await join(c, { force: true });
+    expectStatus(overbooked, 201);
+    expect(overbooked.body).toMatchObject({ max_participants_count: 2, users_count: 3 });
+    expect(await reasons(session.body.id)).toEqual(['rdv_created', 'rdv_participation_added', 'rdv_participation_added', 'rdv_updated', 'rdv_participation_added']);
+  });
+
   it('keeps at least one usager on an individual rdv', async () => {
     const rdv = await book('2026-12-01T11:00:00+01:00');
     const refused = await test.call('delete', `/api/v1/rdvs/${rdv.body.id}/participations/${rdv.body.participations[0].id}`, { token: f.tokens.etatCivil });
