@@ -2,6 +2,7 @@ import { agendaRoutes } from '../agenda/routes';
 import { invitationRoutes } from '../agents/invitations';
 import { agentRoutes } from '../agents/routes';
 import { authRoutes } from '../auth/routes';
+import { accountInvitationRoutes } from '../booking/account-invitations';
 import { publicBookingRoutes } from '../booking/public-routes';
 import { rdvRoutes } from '../booking/routes';
 import { configurationRoutes } from '../configuration/routes';
@@ -37,6 +38,7 @@ export const API_ROUTES: RouteDefinition[] = [
   ...schedulingRoutes,
   ...publicOrganisationRoutes,
   ...userRoutes,
+  ...accountInvitationRoutes,
   ...rdvRoutes,
   ...publicBookingRoutes,
   ...notificationRoutes,

@@ -9,7 +9,7 @@ import { MergeBody, mergeUsers } from './merge';
 import { searchPatterns } from './search';
 import { User, UserProfile } from './user.entity';
 import {
-  createUser, findUserFor, profilesOf, removeUserFromOrganisation, requireOrganisation, storedValues, updateUser, UserBody, userJson, visibleOrganisations,
+  actingOrganisation, createUser, findUserFor, profilesOf, removeUserFromOrganisation, requireOrganisation, storedValues, updateUser, UserBody, userJson, visibleOrganisations,
 } from './users';
 
 /** Fiches are checked against the form this many at a time for ?nonconforming=true. */
@@ -102,14 +102,7 @@ export const userRoutes = [
     summary: 'Remove the usager from an organisation (?organisation_id=, needed when they are in several of yours); anonymised once no organisation holds them',
     async handle({ actor, params, query, platform }) {
       const found = await findUserFor(actor, params.id);
-      const shared = visibleOrganisations(actor, found.organisationIds);
-      let organisationId = query.organisation_id;
-      if (organisationId === undefined) {
-        if (shared.length > 1) throw AppError.invalidField('organisation_id', 'is required: the usager belongs to several of your organisations');
-        organisationId = shared[0];
-      } else if (!shared.includes(organisationId)) {
-        throw AppError.notFound('User');
-      }
+      const organisationId = actingOrganisation(actor, found, query.organisation_id);
       await removeUserFromOrganisation({ actor, platform }, await loadForm(platform, 'user'), found, organisationId);
       return undefined;
     },

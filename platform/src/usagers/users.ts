@@ -83,6 +83,17 @@ export function visibleOrganisations(actor: AgentActor, organisationIds: string[
   return organisationIds.filter((organisationId) => isMember(actor, organisationId));
 }
 
+/** The organisation of the actor's in which they act on the fiche: `organisation_id`, needed when the fiche is in several of theirs. */
+export function actingOrganisation(actor: AgentActor, found: FoundUser, organisationId: string | undefined): string {
+  const shared = visibleOrganisations(actor, found.organisationIds);
+  if (organisationId === undefined) {
+    if (shared.length > 1) throw AppError.invalidField('organisation_id', 'is required: the usager belongs to several of your organisations');
+    return shared[0];
+  }
+  if (!shared.includes(organisationId)) throw AppError.notFound('User');
+  return organisationId;
+}
+
 async function checkBirthDate(platform: Platform, birthDate: unknown): Promise<void> {
   if (typeof birthDate !== 'string') return;
   const { timezone } = await tx().findOneByOrFail(Territory, { id: currentTerritoryId() });

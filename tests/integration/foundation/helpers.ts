@@ -61,11 +61,11 @@ export function invitationToken(invitationUrl: string): string {
   return invitationUrl.split('/').pop()!;
 }
 
-/** The links to `/admin/<page>/<token>` emailed to `email`, newest first, read in the dev mailbox as the agent would in their inbox. */
-export async function emailedLinks(test: TestPlatform, email: string, page: string): Promise<string[]> {
+/** The links to `/<app>/<page>/<token>` emailed to `email`, newest first, read in the dev mailbox as the agent (or usager) would in their inbox. */
+export async function emailedLinks(test: TestPlatform, email: string, page: string, app = 'admin'): Promise<string[]> {
   const mailbox = await test.call<{ data: Array<{ to: { address: string }; text: string }> }>('get', '/dev/mailbox?format=json');
   if (mailbox.status !== 200) throw new Error(`dev mailbox: ${mailbox.status}`);
-  const link = new RegExp(`https?://\\S+/admin/${page}/[A-Za-z0-9_-]+`, 'g');
+  const link = new RegExp(`https?://\\S+/${app}/${page}/[A-Za-z0-9_-]+`, 'g');
   return mailbox.body.data
     .filter((message) => message.to.address.toLowerCase() === email.toLowerCase())
     .flatMap((message) => message.text.match(link) ?? []);
