@@ -53,6 +53,14 @@ export function withinDeadline(work: Promise<void>, ms: number): Promise<void> {
   return Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * How long a stopping API process keeps serving while `/health/ready` answers 503, so that load
+ * balancers stop sending it traffic before it closes its port (`SHUTDOWN_DRAIN_DELAY_MS`).
+ */
+export function drainDelayMs(env: NodeJS.ProcessEnv = process.env): number {
+  return Number(env.SHUTDOWN_DRAIN_DELAY_MS ?? 0);
+}
+
 /** How long a stopping process waits for requests and jobs in flight (`SHUTDOWN_TIMEOUT_MS`). */
 export function shutdownDeadlineMs(env: NodeJS.ProcessEnv = process.env): number {
   return Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000);

@@ -1,9 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import { bootstrap, DEMO_OPERATOR, openPlatform } from './bootstrap';
 import { readConfig } from './config';
 import { apiRunsPipeline } from './events/pipeline';
 import { createApp } from './http/app';
-import { closeServer, runProcess, shutdownDeadlineMs, startEvents, withinDeadline } from './lifecycle';
+import { closeServer, drainDelayMs, runProcess, shutdownDeadlineMs, startEvents, withinDeadline } from './lifecycle';
 import { startDraining } from './observability/http';
 
 /**
@@ -34,8 +35,10 @@ runProcess(async () => {
     }
   }
   return async () => {
-    // Not ready any more, requests on open connections are refused; those in flight finish.
+    // Not ready any more: balancers stop sending requests, which are served meanwhile; then the
+    // port closes, idle connections with it, and requests in flight finish.
     startDraining(platform);
+    await sleep(drainDelayMs());
     const deadline = shutdownDeadlineMs();
     await closeServer(server, deadline);
     // Jobs running here finish; past the deadline they are left to the outbox's recovery.

@@ -17,7 +17,7 @@ import { ADMIN_UI_DIR, PUBLIC_UI_DIR, serveSpa } from './static';
 export function createApp(platform: Platform, routes: RouteDefinition[] = API_ROUTES): Koa {
   const app = new Koa();
   app.proxy = platform.config.trustProxy;
-  app.use(observeRequests(platform));
+  app.use(observeRequests());
   app.use(securityHeaders);
   app.use(problemDetails);
   app.use(serveSpa('/admin', ADMIN_UI_DIR));

@@ -7,7 +7,7 @@ import { logger, withRequestId } from '../logging';
 import type { Platform } from '../platform';
 import { creneauxSearchDuration, httpDuration, registry } from './metrics';
 
-/** Platforms whose process is shutting down: not ready, and new requests are refused. */
+/** Platforms whose process is shutting down: `/health/ready` answers 503, other requests are still served. */
 const draining = new WeakSet<Platform>();
 
 export function startDraining(platform: Platform): void {
@@ -20,9 +20,9 @@ const SEARCHES = /\/(creneaux|next_availability)$/;
 /**
  * First middleware: gives each request an id (a sane incoming X-Request-Id, else a new
  * one) that its logs and the jobs it enqueues carry, answers it in X-Request-Id, logs one
- * access line and times it by route template. Requests arriving while draining get a 503.
+ * access line and times it by route template.
  */
-export function observeRequests(platform: Platform) {
+export function observeRequests() {
   return async (ctx: Context, next: Next): Promise<void> => {
     const incoming = ctx.get('x-request-id');
     const requestId = REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
@@ -30,15 +30,7 @@ export function observeRequests(platform: Platform) {
     const started = process.hrtime.bigint();
     await withRequestId(requestId, async () => {
       try {
-        if (!draining.has(platform)) {
-          await next();
-        } else {
-          // Before problemDetails in the chain: answered here, in its shape.
-          ctx.set('Connection', 'close');
-          ctx.status = 503;
-          ctx.type = 'application/problem+json';
-          ctx.body = { type: 'about:blank#unavailable', title: 'Service unavailable', status: 503, detail: 'The server is shutting down: retry' };
-        }
+        await next();
       } finally {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         // The route's template (`/api/v1/organisations/:organisation_id/...`), never its ids.

@@ -23,7 +23,7 @@ describe('the compiled server', () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lapin-compiled-'));
     port = await freePort();
     server = startProcess('main', {
-      PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: database.url, SEED_DEMO: 'false', SHUTDOWN_TIMEOUT_MS: '10000',
+      PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: database.url, SEED_DEMO: 'false', SHUTDOWN_TIMEOUT_MS: '10000', SHUTDOWN_DRAIN_DELAY_MS: '1500',
       METRICS_TOKEN: 'metrics-token-for-the-test-0123',
     }, copy.root);
     await waitUntilAnswering(`http://127.0.0.1:${port}/health/ready`, server);
@@ -63,7 +63,7 @@ describe('the compiled server', () => {
     expect((await metrics({ 'x-forwarded-for': '203.0.113.9', authorization: 'Bearer metrics-token-for-the-test-0123' })).status).toBe(200);
   });
 
-  it('on SIGTERM answers the request in flight, refuses new connections, then exits 0', async () => {
+  it('on SIGTERM turns not ready while still serving, closes its port, answers the request in flight, then exits 0', async () => {
     // A sign-in whose body is still on its way: in flight when the signal comes.
     const body = JSON.stringify({ email: 'nobody@example.fr', password: 'not-the-right-one' });
     const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -79,7 +79,7 @@ describe('the compiled server', () => {
       request.write(body.slice(0, 10));
       setTimeout(() => {
         server.child.kill('SIGTERM');
-        void refusedOnceDraining().then(() => request.end(body.slice(10)), reject);
+        void notReadyThenRefused().then(() => request.end(body.slice(10)), reject);
       }, 300);
     });
 
@@ -94,13 +94,21 @@ describe('the compiled server', () => {
     return read();
   }
 
-  /** Resolves once a new connection is refused (the listening socket is closed). */
-  async function refusedOnceDraining(): Promise<void> {
+  /**
+   * During SHUTDOWN_DRAIN_DELAY_MS the readiness check answers 503 while other requests are
+   * still served; then new connections are refused (the port is closed).
+   */
+  async function notReadyThenRefused(): Promise<void> {
+    // A pooled connection the server has just closed fails otherwise: that is not a refusal yet.
+    const get = (route: string) => fetch(`http://127.0.0.1:${port}${route}`).then((response) => response.status,
+      (error: Error & { cause?: { code?: string } }) => (error.cause?.code === 'ECONNREFUSED' ? 'refused' : 'failed'));
+    for (let tries = 0; tries < 40 && (await get('/health/ready')) === 200; tries++) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(await get('/health/ready')).toBe(503);
+    expect(await get('/health/live')).toBe(200);
     for (let tries = 0; tries < 100; tries++) {
-      const refused = await fetch(`http://127.0.0.1:${port}/health/live`).then(() => false, (error: Error & { cause?: { code?: string } }) => error.cause?.code === 'ECONNREFUSED');
-      if (refused) return;
+      if ((await get('/health/live')) === 'refused') return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error('New connections were still accepted after SIGTERM');
+    throw new Error('New connections were still accepted after the drain delay');
   }
 });
