@@ -328,7 +328,7 @@ export async function changeByAgent(context: AgentContext, id: string, body: Rdv
     if (motif.collectif && !body.user_ids && body.max_participants_count != null) {
       const taken = await seatsTaken(rdv.id, platform.clock.now());
       if (body.max_participants_count < taken) {
-        throw AppError.invalidField('max_participants_count', `cannot be fewer than the ${taken} seats already taken`);
+        throw AppError.invalidField('max_participants_count', 'cannot be fewer than the seats already taken');
       }
     }
     const usersAfter = body.user_ids?.length ?? activeParticipations(record).length;
