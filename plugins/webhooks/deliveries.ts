@@ -1,6 +1,7 @@
+import { DateTime } from 'luxon';
 import type { DomainEvent, PluginContext, PluginJobRun } from '../../platform/src/plugins/sdk';
 import { hostRefusal, WebhooksConfig } from './config';
-import { isSubscription, signatureHeaders, webhookBody } from './payload';
+import { isSubscription, signatureHeaders, TEST_EVENT, TEST_MODEL, testBody, webhookBody } from './payload';
 
 /** The reference's bounds: 10 seconds per request, up to 20 attempts with growing delays. */
 export const MAX_ATTEMPTS = 20;
@@ -26,7 +27,8 @@ interface DeliveryRow {
   endpoint_id: string;
   organisation_id: string;
   target_url: string;
-  event_id: string;
+  /** null for a test event. */
+  event_id: string | null;
   model: string;
   record_id: string;
   body: string;
@@ -38,9 +40,38 @@ export function secretName(endpointId: string): string {
   return `endpoint.${endpointId}`;
 }
 
-export function queueDelivery(ctx: Context, delivery: { id: string; round: number }): Promise<void> {
+type QueuedDelivery = { id: string; round: number; model: string };
+
+/** A test event is tried once (its answer is what the admin asked for); a change up to MAX_ATTEMPTS times. */
+export function queueDelivery(ctx: Context, delivery: QueuedDelivery): Promise<void> {
   const job: DeliveryJob = { delivery_id: delivery.id, round: delivery.round, queued_at: ctx.now().getTime() };
-  return ctx.queue.add('deliver', job, { jobId: `${delivery.id}.${delivery.round}`, attempts: MAX_ATTEMPTS });
+  return ctx.queue.add('deliver', job, { jobId: `${delivery.id}.${delivery.round}`, attempts: delivery.model === TEST_MODEL ? 1 : MAX_ATTEMPTS });
+}
+
+export interface TestEventJob {
+  /** Taken from the log's sequence by the request, so that it can answer with it. */
+  delivery_id: string;
+  endpoint_id: string;
+  requested_at: number;
+}
+
+/**
+ * Sends a test event (`webhook.test`) as one delivery of the log, signed as the others,
+ * tried once. Written here rather than by the request, which has not committed yet when
+ * this runs; idempotent should it run twice.
+ */
+export async function sendTestEvent(job: TestEventJob, ctx: Context, run: PluginJobRun): Promise<void> {
+  const [endpoint] = await ctx.db.query<{ id: string; organisation_id: string; target_url: string }>(
+    `SELECT id, organisation_id, target_url FROM webhook_endpoints WHERE id = $1`, [job.endpoint_id],
+  );
+  if (!endpoint) return; // removed meanwhile
+  const timestamp = DateTime.fromMillis(job.requested_at, { zone: await ctx.core.timeZone() }).toISO()!;
+  await ctx.db.query(
+    `INSERT INTO webhook_deliveries (id, territory_id, endpoint_id, event_id, model, event, record_id, body)
+     VALUES ($1, $2, $3, NULL, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+    [job.delivery_id, ctx.territoryId, endpoint.id, TEST_MODEL, TEST_EVENT, endpoint.id, testBody(endpoint, timestamp)],
+  );
+  await deliver({ delivery_id: job.delivery_id, round: 1, queued_at: job.requested_at }, ctx, run);
 }
 
 /**
@@ -57,8 +88,8 @@ export async function fanOut(event: DomainEvent, ctx: Context): Promise<void> {
        ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
       [event.id, event.model, event.event, event.record_id, webhookBody(event), event.organisation_id],
     );
-    return ctx.db.query<{ id: string; round: number }>(
-      `SELECT id::text AS id, round FROM webhook_deliveries WHERE event_id = $1 AND status = 'pending'`, [event.id],
+    return ctx.db.query<QueuedDelivery>(
+      `SELECT id::text AS id, round, model FROM webhook_deliveries WHERE event_id = $1 AND status = 'pending'`, [event.id],
     );
   });
   for (const delivery of pending) await queueDelivery(ctx, delivery);
@@ -156,8 +187,8 @@ export async function deliver(job: DeliveryJob, ctx: Context, run: PluginJobRun)
 
 /** Queues again pending deliveries untouched for `staleAfterMs` (jobs lost with a process). */
 export async function recoverDeliveries(ctx: Context, staleAfterMs: number): Promise<void> {
-  const pending = await ctx.db.query<{ id: string; round: number }>(
-    `SELECT id::text AS id, round FROM webhook_deliveries
+  const pending = await ctx.db.query<QueuedDelivery>(
+    `SELECT id::text AS id, round, model FROM webhook_deliveries
       WHERE status = 'pending' AND updated_at < now() - $1 * interval '1 millisecond' ORDER BY webhook_deliveries.id LIMIT 1000`,
     [staleAfterMs],
   );

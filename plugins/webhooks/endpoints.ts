@@ -1,7 +1,7 @@
 import { AppError, JsonSchema, listBody, PluginRequest, PluginRoute, readPage } from '../../platform/src/plugins/sdk';
 import { hostRefusal, WebhooksConfig } from './config';
-import { queueDelivery, secretName } from './deliveries';
-import { SUBSCRIPTIONS } from './payload';
+import { queueDelivery, secretName, TestEventJob } from './deliveries';
+import { SUBSCRIPTIONS, TEST_EVENT, TEST_MODEL } from './payload';
 
 type Request = PluginRequest<WebhooksConfig>;
 
@@ -159,13 +159,26 @@ export const endpointRoutes: PluginRoute<WebhooksConfig>[] = [
     },
   },
   {
+    method: 'post', path: '/webhook_endpoints/:id/test', status: 202,
+    summary: 'Send a test event (`webhook.test`), signed as the others and tried once: it joins the delivery log with the answer received (organisation admins)',
+    async handle(request) {
+      const { ctx } = request;
+      const endpoint = await findEndpoint(request);
+      if (!(await ctx.settingsFor(endpoint.organisation_id)).enabled) throw AppError.conflict('Webhooks are turned off for this organisation');
+      const [{ id }] = await ctx.db.query<{ id: string }>(`SELECT nextval(pg_get_serial_sequence('webhook_deliveries', 'id'))::text AS id`);
+      const job: TestEventJob = { delivery_id: id, endpoint_id: endpoint.id, requested_at: ctx.now().getTime() };
+      await ctx.queue.add('test-event', job, { jobId: id });
+      return { id, model: TEST_MODEL, event: TEST_EVENT, record_id: endpoint.id, status: 'pending' };
+    },
+  },
+  {
     method: 'post', path: '/webhook_endpoints/:id/deliveries/:delivery_id/redeliver', status: 202,
     summary: 'Send a delivery again, as a new round of attempts (organisation admins)',
     async handle(request) {
       const { params, ctx } = request;
       const endpoint = await findEndpoint(request);
       const [delivery] = /^\d{1,18}$/.test(params.delivery_id)
-        ? await ctx.db.query<{ id: string; round: number }>(
+        ? await ctx.db.query<{ id: string; round: number; model: string }>(
           `UPDATE webhook_deliveries
               SET round = round + 1, status = 'pending', attempts = 0, last_status_code = NULL, last_error = NULL,
                   next_attempt_at = NULL, delivered_at = NULL, leased_until = NULL, updated_at = now()

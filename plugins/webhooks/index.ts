@@ -1,6 +1,6 @@
 import { definePlugin } from '../../platform/src/plugins/sdk';
 import { configSchema, WebhooksConfig } from './config';
-import { deliver, fanOut, recoverDeliveries } from './deliveries';
+import { deliver, fanOut, recoverDeliveries, sendTestEvent } from './deliveries';
 import { endpointRoutes } from './endpoints';
 import { migrations } from './migrations';
 import { SUBSCRIPTIONS } from './payload';
@@ -19,7 +19,7 @@ export default definePlugin<WebhooksConfig>({
   configSchema,
   events: SUBSCRIPTIONS.map((model) => `${model}.*`),
   onEvent: fanOut,
-  jobs: { deliver },
+  jobs: { deliver, 'test-event': sendTestEvent },
   routes: endpointRoutes,
   migrations,
   recover: recoverDeliveries,

@@ -47,4 +47,11 @@ export const migrations: PluginMigration[] = [
       await m.isolateByTerritory('webhook_deliveries');
     },
   },
+  {
+    version: 1765450000000,
+    description: 'Test events in the delivery log: a delivery that comes from no event of the outbox',
+    async up(m) {
+      await m.query(`ALTER TABLE webhook_deliveries ALTER COLUMN event_id DROP NOT NULL`);
+    },
+  },
 ];

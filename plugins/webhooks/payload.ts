@@ -33,6 +33,26 @@ export function webhookBody(event: DomainEvent): string {
   });
 }
 
+/** What a test event is logged as (`webhook.test`): no model an endpoint subscribes to. */
+export const TEST_MODEL = 'webhook';
+export const TEST_EVENT = 'test';
+
+/**
+ * The body of a test event, shaped as every other one so that a receiver checks its
+ * parsing and its signature check: the endpoint in `data`, `Webhook`/`test` in `meta`.
+ */
+export function testBody(endpoint: { id: string; organisation_id: string; target_url: string }, timestamp: string): string {
+  return JSON.stringify({
+    data: {
+      id: endpoint.id,
+      organisation_id: endpoint.organisation_id,
+      target_url: endpoint.target_url,
+      message: 'Événement de test envoyé depuis Lapin à la demande d’un administrateur',
+    },
+    meta: { model: modelName(TEST_MODEL), event: TEST_EVENT, webhook_reason: null, timestamp },
+  });
+}
+
 export function hmacHex(secret: string, content: string): string {
   return crypto.createHmac('sha256', secret).update(content).digest('hex');
 }

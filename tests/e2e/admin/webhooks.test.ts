@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { dropQueueKeys, pipelineConfig, RunningPipeline, waitFor } from '../../support/events';
 import type { demoIds, TestPlatform } from '../../support/platform';
@@ -15,6 +16,8 @@ describe('admin UI: webhooks', () => {
   let receiver: Receiver;
   let running: RunningPipeline;
   const violations: string[] = [];
+  /** The secret generated in the form, which the receiver checks signatures with. */
+  let secret = '';
 
   let session: AdminSession;
   beforeAll(async () => {
@@ -37,7 +40,7 @@ describe('admin UI: webhooks', () => {
     await page.locator('[data-test="new-endpoint"]').click();
     await page.getByRole('textbox', { name: /^Adresse de réception \(URL\)/ }).fill(`${receiver.url}/lapin`);
     await page.locator('[data-test="generate-secret"]').click();
-    const secret = await page.getByRole('textbox', { name: /^Secret de signature/ }).inputValue();
+    secret = await page.getByRole('textbox', { name: /^Secret de signature/ }).inputValue();
     expect(secret).toMatch(/^[A-Za-z0-9_-]{32}$/);
     violations.push(...(await auditScreen(page, 'webhook-new')));
     await page.getByRole('dialog').getByRole('button', { name: 'Enregistrer' }).click();
@@ -67,6 +70,22 @@ describe('admin UI: webhooks', () => {
     await waitFor('the delivery sent again', () => receiver.requests.length === 3, 10_000);
     expect(receiver.requests[2].headers['x-lapin-delivery']).toBe(receiver.requests[1].headers['x-lapin-delivery']);
     expect(receiver.requests[2].body).toBe(receiver.requests[1].body);
+  });
+
+  it('sends a test event, signed with the secret, and shows what the receiver answered', async () => {
+    receiver.answer = (request) => (JSON.parse(request.body).meta.event === 'test' ? { status: 202, body: 'test reçu' } : { status: 200 });
+    const before = receiver.requests.length;
+    await page.getByRole('button', { name: `Envoyer un test à ${receiver.url}/lapin` }).click();
+    await page.getByRole('status').filter({ hasText: 'Événement de test : Reçu — HTTP 202' }).waitFor();
+    const row = page.locator('[data-test="delivery-log"]').getByRole('row', { name: /webhook\.test/ });
+    await row.getByText('Reçu').waitFor();
+    expect(await row.getByRole('cell').nth(3).innerText()).toBe('1');
+    expect(receiver.requests).toHaveLength(before + 1);
+    const [request] = receiver.requests.slice(before);
+    expect(JSON.parse(request.body).meta).toMatchObject({ model: 'Webhook', event: 'test' });
+    const signed = crypto.createHmac('sha256', secret).update(`${request.headers['x-lapin-timestamp']}.${request.body}`).digest('hex');
+    expect(request.headers['x-lapin-signature-v2']).toBe(signed);
+    violations.push(...(await auditScreen(page, 'webhook-test')));
   });
 
   it('finds no serious or critical accessibility violation on these screens', () => {

@@ -291,4 +291,48 @@ describe(`webhooks (${process.env.REDIS_URL ? 'BullMQ' : 'in-process queue'})`, 
     expect(history.body.meta.total_count).toBe(3);
     await removeEndpoint(endpoint.id);
   });
+
+  it('sends a test event on demand, signed as the others and tried once, into the delivery log with the answer', async () => {
+    answers.set('/tested', (index) => (index === 0 ? { status: 202, body: 'bien reçu' } : { status: 503, body: 'en maintenance' }));
+    // Subscribed to motifs only: a test is sent whatever the subscriptions.
+    const endpoint = await createEndpoint('/tested', { subscriptions: ['motif'] });
+    const basic = await test.signIn('agent.etatcivil@demo.test');
+    expect((await test.call('post', `/api/v1/webhook_endpoints/${endpoint.id}/test`, { token: basic })).status).toBe(403);
+    const ccasAdmin = await test.signIn('travailleur.social@demo.test');
+    expect((await test.call('post', `/api/v1/webhook_endpoints/${endpoint.id}/test`, { token: ccasAdmin })).status).toBe(404);
+    expect(requestsTo('/tested')).toHaveLength(0);
+
+    const sent = await test.call('post', `/api/v1/webhook_endpoints/${endpoint.id}/test`, { token: admin });
+    expect(sent.status).toBe(202);
+    expect(sent.body).toMatchObject({ id: expect.stringMatching(/^\d+$/), model: 'webhook', event: 'test', status: 'pending' });
+    await waitFor('the test event', async () => (await deliveries(endpoint.id))[0]?.status === 'delivered');
+    const [request] = requestsTo('/tested');
+    expect(JSON.parse(request.body)).toEqual({
+      data: expect.objectContaining({ id: endpoint.id, organisation_id: ids.mairie, target_url: `${receiver.url}/tested` }),
+      meta: { model: 'Webhook', event: 'test', webhook_reason: null, timestamp: expect.stringMatching(/\+0[12]:00$/) },
+    });
+    expect(request.headers['x-lapin-delivery']).toBe(sent.body.id);
+    expect(request.headers['x-lapin-signature']).toBe(crypto.createHmac('sha256', SECRET).update(request.body).digest('hex'));
+    const now = Math.floor(test.clock.now().getTime() / 1000);
+    expect(verify(SECRET, request.body, request.headers, now)).toBe(true);
+    expect(await deliveries(endpoint.id)).toEqual([
+      expect.objectContaining({ id: sent.body.id, event_id: null, model: 'webhook', event: 'test', record_id: endpoint.id, attempts: 1, last_status_code: 202 }),
+    ]);
+
+    // A failing receiver: one attempt, its answer kept, no retry.
+    const again = await test.call('post', `/api/v1/webhook_endpoints/${endpoint.id}/test`, { token: admin });
+    await waitFor('the failed test', async () => (await deliveries(endpoint.id))[0]?.status === 'failed');
+    expect((await deliveries(endpoint.id))[0]).toMatchObject({ id: again.body.id, attempts: 1, last_status_code: 503, last_error: 'HTTP 503: en maintenance', next_attempt_at: null });
+    await sleep(1_500);
+    expect(requestsTo('/tested')).toHaveLength(2);
+
+    const document = await test.call('get', '/api/openapi.json');
+    expect(document.body.paths['/api/v1/webhook_endpoints/{id}/test'].post.summary).toMatch(/^Send a test event/);
+
+    const url = '/api/v1/territories/current/config/plugins.webhooks';
+    expect((await test.call('put', url, { token: territorialAdmin, body: { enabled: true, config: { allowed_hosts: [] }, organisations: { [ids.mairie]: { enabled: false } } } })).status).toBe(200);
+    expect((await test.call('post', `/api/v1/webhook_endpoints/${endpoint.id}/test`, { token: admin })).status).toBe(409);
+    expect((await test.call('put', url, { token: territorialAdmin, body: { enabled: true, config: { allowed_hosts: [] } } })).status).toBe(200);
+    await removeEndpoint(endpoint.id);
+  });
 });
