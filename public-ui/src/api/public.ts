@@ -1,6 +1,6 @@
 import { audienceQuery } from '../composables/audience';
 import { api } from './client';
-import type { BookingRequest, ConfirmedRdv, CreneauxBody, NextAvailability, PendingRdv, PublicOrganisation, RdvRecap, FormDescription } from './types';
+import type { AccountInvitation, BookingRequest, ConfirmedRdv, CreneauxBody, NextAvailability, PendingRdv, PublicOrganisation, RdvRecap, FormDescription } from './types';
 
 const organisationPath = (slug: string) => `/api/public/organisations/${encodeURIComponent(slug)}`;
 const rdvPath = (tokenOrId: string) => `/api/public/rdvs/${encodeURIComponent(tokenOrId)}`;
@@ -37,4 +37,9 @@ export const publicApi = {
   cancel: (token: string, lastNamePrefix: string) => api.post<RdvRecap>(`${rdvPath(token)}/cancel`, { last_name_prefix: lastNamePrefix }),
   move: (token: string, lastNamePrefix: string, startsAt: string, idempotencyKey: string) =>
     api.post<RdvRecap>(`${rdvPath(token)}/move`, { last_name_prefix: lastNamePrefix, starts_at: startsAt }, { idempotencyKey }),
+
+  /** An agent's invitation to open one's account: who it is for, whether it still opens one; then the password that opens it. */
+  accountInvitation: (token: string) => api.get<AccountInvitation>(`/api/public/account_invitations/${encodeURIComponent(token)}`),
+  acceptAccountInvitation: (token: string, password: string) =>
+    api.post<{ account: { email: string } }>(`/api/public/account_invitations/${encodeURIComponent(token)}/accept`, { password }),
 };

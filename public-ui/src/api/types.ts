@@ -112,3 +112,11 @@ export interface FormDescription {
   schema: Record<string, any>;
   ui_schema?: Record<string, any>;
 }
+
+/** The page of an agent's invitation to open one's account (GET /api/public/account_invitations/{token}). */
+export interface AccountInvitation {
+  status: 'pending' | 'used' | 'expired' | 'account_exists';
+  first_name: string;
+  organisation: { name: string; slug: string };
+  expires_at: string;
+}

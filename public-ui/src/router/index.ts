@@ -47,6 +47,12 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'manage.title' },
   },
   {
+    path: '/compte/invitation/:token',
+    name: 'account-invitation',
+    component: () => import('../views/AccountInvitation.vue'),
+    meta: { title: 'accountInvitation.title' },
+  },
+  {
     path: '/:unknown(.*)*',
     name: 'not-found',
     component: () => import('../views/NotFound.vue'),
