@@ -659,6 +659,15 @@ export const fr = {
     removed: 'retiré : ',
     restore: 'Restaurer la version {n}',
   },
+  usagerAccount: {
+    title: 'Compte en ligne',
+    invite: 'Inviter à créer un compte',
+    none: "L'usager n'a pas encore de compte en ligne : l'invitation lui sera envoyée à {email}, avec un lien valable 7 jours pour choisir son mot de passe.",
+    pending: 'Invitation envoyée le {date}, valable jusqu’au {until}. Une nouvelle invitation remplace la précédente.',
+    noEmail: "Pour inviter l'usager à créer un compte, ajoutez d'abord son adresse e-mail à la fiche.",
+    exists: "L'usager a déjà un compte en ligne ({email}) : il s'y connecte avec son adresse e-mail.",
+    sent: 'Invitation à créer un compte envoyée à {email}.',
+  },
   users: {
     title: 'Usagers',
     new: 'Nouvel usager',
