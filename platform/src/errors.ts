@@ -11,6 +11,7 @@ export type ErrorKind =
   | 'gone' // 410: existed once, no more (expired link)
   | 'too_large' // 413: body over the limit
   | 'invalid' // 422: well-formed but refused by a schema or a rule
+  | 'challenged' // 428: retry with the proof the answer asks for (a proof of work)
   | 'too_many' // 429: too many attempts
   | 'unavailable' // 503: a dependency does not answer
   | 'internal'; // 500: a bug; details go to the log, not to the caller
@@ -24,6 +25,7 @@ export const STATUS_OF: Record<ErrorKind, number> = {
   gone: 410,
   too_large: 413,
   invalid: 422,
+  challenged: 428,
   too_many: 429,
   unavailable: 503,
   internal: 500,
@@ -42,6 +44,8 @@ export class AppError extends Error {
     readonly errors: FieldError[] = [],
     /** Sent as Retry-After (429, 503). */
     readonly retryAfterSeconds?: number,
+    /** Members of the problem document besides the standard ones (a challenge to solve). */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'AppError';

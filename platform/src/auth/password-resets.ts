@@ -9,6 +9,7 @@ import { platformMail } from '../notifications/mail';
 import type { Platform } from '../platform';
 import { generateToken, hashToken } from './secrets';
 import { issueToken, revokeAgentSessions } from './sessions';
+import { secondStepAnswer } from './totp';
 
 export const PASSWORD_RESET_TTL_MS = 60 * 60_000;
 
@@ -63,12 +64,13 @@ interface ResetRow {
   territory_id: string;
   expires_at: Date;
   used_at: Date | null;
+  totp_enabled_at: Date | null;
 }
 
 /** The link's reset, refused when unknown (404), used or expired (410). */
 async function findReset(platform: Platform, token: string, lock: boolean): Promise<ResetRow> {
   const [reset] = await tx().query(
-    `SELECT r.id, r.agent_id, a.territory_id, r.expires_at, r.used_at
+    `SELECT r.id, r.agent_id, a.territory_id, r.expires_at, r.used_at, a.totp_enabled_at
        FROM password_resets r JOIN agents a ON a.id = r.agent_id AND a.deleted_at IS NULL
       WHERE r.token_hash = $1 ${lock ? 'FOR UPDATE OF r' : ''}`,
     [hashToken(token)],
@@ -87,17 +89,20 @@ export async function checkPasswordReset(platform: Platform, token: string): Pro
 
 /**
  * Sets the new password once, closes every session of the agent (whoever had the old
- * password is out) and opens a new one: answers it as sign-in does.
+ * password is out) and opens a new one: answers it as sign-in does, so an agent with an
+ * application code still gives a code (the link proves the mailbox, not the phone).
  */
 export async function completePasswordReset(platform: Platform, token: string, passwordHash: string) {
   const now = platform.clock.now();
-  const { agentId, territoryId, session } = await platform.db.system(async () => {
+  const { agentId, territoryId, session, secondFactor } = await platform.db.system(async () => {
     const reset = await findReset(platform, token, true);
     await tx().query(`UPDATE password_resets SET used_at = $2 WHERE id = $1`, [reset.id, now]);
     await tx().query(`DELETE FROM password_resets WHERE agent_id = $1 AND used_at IS NULL`, [reset.agent_id]);
     await tx().query(`UPDATE agents SET password_hash = $2, updated_at = now() WHERE id = $1`, [reset.agent_id, passwordHash]);
     await revokeAgentSessions(platform, reset.agent_id);
-    return { agentId: reset.agent_id, territoryId: reset.territory_id, session: await issueToken(platform, { agentId: reset.agent_id }) };
+    const secondFactor = reset.totp_enabled_at !== null;
+    return { agentId: reset.agent_id, territoryId: reset.territory_id, secondFactor, session: secondFactor ? null : await issueToken(platform, { agentId: reset.agent_id }) };
   });
+  if (secondFactor) return secondStepAnswer(platform, agentId);
   return { token: session, agent: await platform.db.tenant(territoryId, () => loadAgentJson(agentId, now)) };
 }

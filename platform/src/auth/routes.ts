@@ -11,6 +11,9 @@ import { authenticate, bearerToken } from './authenticate';
 import { checkPasswordReset, completePasswordReset, requestPasswordReset } from './password-resets';
 import { hashPassword, verifyPassword } from './secrets';
 import { issueToken, revokeAgentSessions, revokeToken } from './sessions';
+import {
+  agentOfSecondStep, checkSecondStep, confirmEnrolment, disableSecondFactor, secondFactorStatus, secondStepAnswer, startEnrolment,
+} from './totp';
 
 interface Credentials {
   email: string;
@@ -27,6 +30,11 @@ const WRONG_CREDENTIALS = 'Wrong email or password';
 const ACCOUNT_LIMITS = { maxFailures: 10, pauseMs: 15 * 60_000 };
 const ADDRESS_LIMITS = { maxFailures: 50, pauseMs: 15 * 60_000 };
 
+/** Wrong passwords and codes from one address, whatever the account. */
+function addressCounter(platform: Platform, koa: Context): AttemptCounter {
+  return new AttemptCounter(platform, `sign_in_address:${koa.ip}`, ADDRESS_LIMITS);
+}
+
 /** The wrong-password counter of an account: sign-in and password change share it. */
 function accountCounter(platform: Platform, email: string): AttemptCounter {
   return new AttemptCounter(platform, `sign_in:${email.toLowerCase()}`, ACCOUNT_LIMITS);
@@ -38,11 +46,9 @@ function accountCounter(platform: Platform, email: string): AttemptCounter {
  * elsewhere, or whoever learnt the old password, is out.
  */
 async function changePassword(platform: Platform, koa: Context, body: { current_password: string; password: string }): Promise<void> {
-  const token = bearerToken(koa);
-  const actor = await authenticate(platform, token);
-  if (actor.kind !== 'agent') throw AppError.forbidden('This route is for agents');
+  const { agentId, token } = await signedInAgent(platform, koa);
   const [agent] = await platform.db.systemStatement<{ email: string; password_hash: string }>(
-    `SELECT email, password_hash FROM agents WHERE id = $1`, [actor.agentId]);
+    `SELECT email, password_hash FROM agents WHERE id = $1`, [agentId]);
   await accountCounter(platform, agent.email).guard(koa, async () => {
     if (!(await verifyPassword(body.current_password, agent.password_hash))) {
       throw countedAsWrongGuess(AppError.invalidField('current_password', 'is not your current password'));
@@ -50,16 +56,35 @@ async function changePassword(platform: Platform, koa: Context, body: { current_
   });
   const passwordHash = await hashPassword(body.password);
   await platform.db.system(async () => {
-    await tx().query(`UPDATE agents SET password_hash = $2, updated_at = now() WHERE id = $1`, [actor.agentId, passwordHash]);
-    await revokeAgentSessions(platform, actor.agentId, token);
+    await tx().query(`UPDATE agents SET password_hash = $2, updated_at = now() WHERE id = $1`, [agentId, passwordHash]);
+    await revokeAgentSessions(platform, agentId, token);
   });
 }
 
-/** The agent's (or platform admin's) token for these credentials; a wrong password is a counted guess. */
+/** The signed-in agent's identity, for the routes that check the bearer token themselves (outside any transaction). */
+async function signedInAgent(platform: Platform, koa: Context): Promise<{ agentId: string; token: string }> {
+  const token = bearerToken(koa);
+  const actor = await authenticate(platform, token);
+  if (actor.kind !== 'agent') throw AppError.forbidden('This route is for agents');
+  return { agentId: actor.agentId, token };
+}
+
+/** A session for the agent: the bearer token and who they are. */
+async function openAgentSession(platform: Platform, agentId: string, territoryId: string) {
+  const token = await platform.db.system(() => issueToken(platform, { agentId }));
+  const agent = await platform.db.tenant(territoryId, () => loadAgentJson(agentId, platform.clock.now()));
+  return { token, agent };
+}
+
+/**
+ * The agent's (or platform admin's) token for these credentials; a wrong password is a
+ * counted guess. An agent with an application code gets, instead, a short-lived token
+ * for the second step (POST /api/v1/auth/sign_in/second_factor), which opens nothing else.
+ */
 async function signIn(platform: Platform, email: string, password: string) {
   const found = await platform.db.system(async () => {
     const [agent] = await tx().query(
-      `SELECT id, territory_id, password_hash FROM agents WHERE lower(email) = lower($1) AND deleted_at IS NULL`, [email]);
+      `SELECT id, territory_id, password_hash, totp_enabled_at FROM agents WHERE lower(email) = lower($1) AND deleted_at IS NULL`, [email]);
     const [admin] = agent ? [] : await tx().query(`SELECT id, password_hash FROM platform_admins WHERE lower(email) = lower($1)`, [email]);
     return { agent, admin };
   });
@@ -69,11 +94,8 @@ async function signIn(platform: Platform, email: string, password: string) {
     consoleLog('warn', 'sign-in refused', { account_known: Boolean(account) });
     throw countedAsWrongGuess(new AppError('unauthenticated', WRONG_CREDENTIALS));
   }
-  if (found.agent) {
-    const token = await platform.db.system(() => issueToken(platform, { agentId: found.agent.id }));
-    const agent = await platform.db.tenant(found.agent.territory_id, () => loadAgentJson(found.agent.id, platform.clock.now()));
-    return { token, agent };
-  }
+  if (found.agent?.totp_enabled_at) return secondStepAnswer(platform, found.agent.id);
+  if (found.agent) return openAgentSession(platform, found.agent.id, found.agent.territory_id);
   const token = await platform.db.system(() => issueToken(platform, { platformAdminId: found.admin.id }));
   return { token, agent: { id: found.admin.id, email, platform_admin: true } };
 }
@@ -81,12 +103,56 @@ async function signIn(platform: Platform, email: string, password: string) {
 export const authRoutes = [
   route({
     method: 'post', path: '/api/v1/auth/sign_in', tag: 'auth', access: 'public', body: 'api/sign_in.json',
-    summary: 'Sign in with email and password; answers a bearer token (paused with 429 after too many wrong passwords for the account or from the address)',
+    summary: 'Sign in with email and password; answers a bearer token, or for an agent with an application code {second_factor: totp, second_factor_token, expires_at} for the second step (paused with 429 after too many wrong passwords for the account or from the address)',
     async handle({ body, platform, koa }) {
       const { email, password } = body as Credentials;
-      const byAddress = new AttemptCounter(platform, `sign_in_address:${koa.ip}`, ADDRESS_LIMITS);
       const byAccount = accountCounter(platform, email);
-      return byAddress.guard(koa, () => byAccount.guard(koa, () => signIn(platform, email, password)));
+      return addressCounter(platform, koa).guard(koa, () => byAccount.guard(koa, () => signIn(platform, email, password)));
+    },
+  }),
+  route({
+    method: 'post', path: '/api/v1/auth/sign_in/second_factor', tag: 'auth', access: 'public', body: 'api/sign_in.second_factor.json',
+    summary: "Sign in's second step: the token of the password step (5 minutes) and the application's code or a recovery code; answers the bearer token. A code is accepted once; wrong codes count toward the address's sign-in pause and the account's (10, then 429)",
+    async handle({ body, platform, koa }) {
+      const { token, code } = body as { token: string; code: string };
+      const agentId = agentOfSecondStep(platform, token);
+      await addressCounter(platform, koa).guard(koa, () => checkSecondStep(platform, koa, agentId, code));
+      const [agent] = await platform.db.systemStatement<{ territory_id: string }>(
+        `SELECT territory_id FROM agents WHERE id = $1 AND deleted_at IS NULL`, [agentId]);
+      if (!agent) throw new AppError('unauthenticated', 'The agent no longer exists');
+      return openAgentSession(platform, agentId, agent.territory_id);
+    },
+  }),
+  route({
+    method: 'get', path: '/api/v1/auth/second_factor', tag: 'auth', access: 'agent',
+    summary: "Whether the signed-in agent's application code (TOTP) is on, since when, and how many recovery codes are left",
+    async handle({ actor, platform }) {
+      return secondFactorStatus(platform, actor.agentId);
+    },
+  }),
+  route({
+    method: 'post', path: '/api/v1/auth/second_factor/setup', tag: 'auth', access: 'agent',
+    summary: 'Set up an application code: a new secret (as text, otpauth URL and QR code image) that the first code confirms; 409 when already on',
+    async handle({ actor, platform }) {
+      return startEnrolment(platform, actor.agentId);
+    },
+  }),
+  route({
+    // Public for the router: it checks the bearer token itself, outside any transaction, so a wrong code is counted.
+    method: 'post', path: '/api/v1/auth/second_factor/confirm', tag: 'auth', access: 'public', body: 'api/second_factor.confirm.json',
+    summary: 'Turn the application code on with its first code; answers the 10 one-time recovery codes, shown this once (stored hashed)',
+    async handle({ body, platform, koa }) {
+      const { agentId } = await signedInAgent(platform, koa);
+      return confirmEnrolment(platform, koa, agentId, (body as { code: string }).code);
+    },
+  }),
+  route({
+    method: 'post', path: '/api/v1/auth/second_factor/disable', tag: 'auth', access: 'public', body: 'api/second_factor.disable.json',
+    summary: 'Turn the application code off with the password and a code (or a recovery code); wrong ones are counted',
+    async handle({ body, platform, koa }) {
+      const { agentId } = await signedInAgent(platform, koa);
+      await disableSecondFactor(platform, koa, agentId, body as { password: string; code: string });
+      return undefined;
     },
   }),
   route({

@@ -31,6 +31,7 @@ import { checkLieu, publicMotif } from '../scheduling/search';
 import { contactProblem, insertParticipations } from './agent-booking';
 import { AttemptCounter, wrongGuess } from './attempts';
 import { publicCreneauAt } from './availability';
+import { passChallengeGate } from './challenges';
 import { idempotent } from './idempotency';
 import { issueRdvLink, LINK_GRACE_MS } from './links';
 import { join } from './participations';
@@ -139,6 +140,8 @@ async function checkBooker(platform: Platform, motif: Motif, body: OnlineBooking
 export async function bookOnline(request: ApiRequest<'public'>, body: OnlineBooking, account: SignedInUsager | null): Promise<unknown> {
   const { platform } = request;
   const home = await motifHome(platform, body.motif_id);
+  // Past a threshold (a network booking much, an organisation flooded), a proof of work first.
+  await passChallengeGate(request, home.organisationId, clientNetwork(request.koa.ip));
   const bookedBy = body.prescripteur ? 'prescripteur' as const : 'user' as const;
   const scope = account && !body.prescripteur ? `public:account:${account.accountId}:rdvs` : 'public:rdvs';
   return platform.db.tenant(home.territoryId, () => idempotent(request, scope, 202, async () => {
@@ -328,7 +331,8 @@ const EXPIRED_HOLD_KEPT_MS = 24 * 3600_000;
 /**
  * Booking's housekeeping (booking/maintenance.ts runs it every minute): frees
  * every territory's expired holds, and deletes holds a day after expiry,
- * idempotency keys after their 24 hours, idle attempt counters, expired usager
+ * idempotency keys after their 24 hours, spent proofs of work once their challenge
+ * expired, idle attempt counters, expired usager
  * sessions, usager accounts never verified and the links of rdvs over for a day.
  */
 export async function purgeBookingLeftovers(platform: Platform): Promise<void> {
@@ -340,6 +344,7 @@ export async function purgeBookingLeftovers(platform: Platform): Promise<void> {
           AND id IN (SELECT rdv_id FROM rdv_holds WHERE NOT seat AND confirmed_at IS NULL AND expires_at <= $1)`, [now]);
     await tx().query(`DELETE FROM rdv_holds WHERE expires_at <= $1`, [dayAgo]);
     await tx().query(`DELETE FROM idempotency_keys WHERE expires_at <= $1`, [now]);
+    await tx().query(`DELETE FROM spent_challenges WHERE expires_at <= $1`, [now]);
     await tx().query(`DELETE FROM access_attempts WHERE updated_at <= $1 AND (locked_until IS NULL OR locked_until <= $2)`, [dayAgo, now]);
     await tx().query(`DELETE FROM usager_sessions WHERE expires_at <= $1`, [now]);
     // An account never verified is forgotten a day after its code expired (the address is free again from expiry on).

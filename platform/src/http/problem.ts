@@ -12,6 +12,7 @@ const TITLES: Record<number, string> = {
   413: 'Payload too large',
   415: 'Unsupported media type',
   422: 'Invalid',
+  428: 'Precondition required',
   429: 'Too many requests',
   500: 'Internal error',
   503: 'Service unavailable',
@@ -33,6 +34,7 @@ export async function problemDetails(ctx: Context, next: Next): Promise<void> {
       status: error.status,
       detail: error.message,
       errors: error.errors,
+      ...error.extensions,
     };
   }
 }

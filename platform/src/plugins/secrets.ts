@@ -23,6 +23,11 @@ export class SecretBox {
     return [VERSION, iv.toString('base64'), cipher.getAuthTag().toString('base64'), ciphertext.toString('base64')].join('.');
   }
 
+  /** A key of its own for `purpose` (signing challenges...), derived from the box's: one secret to keep. */
+  subkey(purpose: string): string {
+    return Buffer.from(crypto.hkdfSync('sha256', this.key, 'lapin', purpose, 32)).toString('base64');
+  }
+
   open(sealed: string, associatedData: string): string {
     const [version, iv, tag, ciphertext] = sealed.split('.');
     if (version !== VERSION || ciphertext === undefined) throw new Error('Unknown secret format');

@@ -1,12 +1,13 @@
 import { clientNetwork, HOLD_MS, ORGANISATION_PRESSURE_HOLDS, SHORT_HOLD_MS } from '../../../platform/src/booking/holds';
 import { TestPlatform } from '../../support/platform';
 import { expectProblem } from '../foundation/helpers';
-import { bookingFixture, type BookingFixture, expectStatus, NOW, publicCreneaux } from './helpers';
+import { bookingFixture, type BookingFixture, expectStatus, NOW, publicCreneaux, solvedProof } from './helpers';
 
 /**
  * Online booking against a flood of unconfirmed holds: quotas per network (behind the
  * instance's reverse proxy, TRUST_PROXY), shorter holds when an organisation is under
- * pressure; an usager booking normally notices nothing.
+ * pressure; an usager booking normally notices nothing. Past a threshold bookings are
+ * challenged (booking-challenge.test.ts): here they solve it, as the public portal does.
  */
 describe('public booking under a flood', () => {
   let test: TestPlatform;
@@ -21,13 +22,15 @@ describe('public booking under a flood', () => {
   });
   afterAll(() => test?.stop());
 
-  /** Books the next free créneau for a new email, from `address` as the proxy says (none: the machine itself). */
-  const book = (address?: string) => {
+  /** Books the next free créneau for a new email, from `address` as the proxy says (none: the machine itself), solving a challenge if asked. */
+  const book = async (address?: string) => {
     const index = next++;
-    return test.call('post', '/api/public/rdvs', {
-      headers: address ? { 'x-forwarded-for': address } : {},
+    const send = (proof?: string) => test.call('post', '/api/public/rdvs', {
+      headers: { ...(address ? { 'x-forwarded-for': address } : {}), ...(proof ? { 'proof-of-work': proof } : {}) },
       body: { motif_id: f.cni, lieu_id: f.hotelDeVille, starts_at: creneaux[index], user: { first_name: 'Usager', last_name: `Flot ${index}`, email: `flot${index}@example.fr` } },
     });
+    const answer = await send();
+    return answer.status === 428 ? send(await solvedProof(answer.body.challenge)) : answer;
   };
   const holdMinutes = (answer: { body: { expires_at: string } }) => (new Date(answer.body.expires_at).getTime() - NOW.getTime()) / 60_000;
 

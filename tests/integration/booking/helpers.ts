@@ -1,3 +1,5 @@
+import { solveChallenge, type Challenge } from 'altcha-lib';
+import { deriveKey } from 'altcha-lib/algorithms/sha';
 import { openEventSecret } from '../../../platform/src/events/outbox';
 import { TestPlatform } from '../../support/platform';
 import { agendaFixture, expectStatus, plageBody } from '../agenda/helpers';
@@ -68,4 +70,11 @@ export function holdCode(test: TestPlatform, holdId: string): Promise<string> {
 /** Any 6 digits but the right ones. */
 export function wrongCode(code: string): string {
   return code === '000000' ? '000001' : '000000';
+}
+
+/** The Proof-Of-Work header a 428's challenge asks for, solved as the public portal does (altcha-lib). */
+export async function solvedProof(challenge: Challenge): Promise<string> {
+  const solution = await solveChallenge({ challenge, deriveKey });
+  if (!solution) throw new Error('the challenge could not be solved');
+  return Buffer.from(JSON.stringify({ challenge, solution })).toString('base64');
 }
