@@ -5,8 +5,9 @@ import { AdminSession, auditScreen, choose, E2E_NOW, firstPlainWeek, signIn, sig
 
 /**
  * The agenda screen (seeds on plages d'ouverture and absences): an agent opens a weekly plage,
- * skips one day, records an absence; an admin changes another agent's plage; bad input is shown
- * on its field with nothing written; a basic agent has no agent picker.
+ * books an rdv and creates a collectif session at a chosen time, skips one day, gives another
+ * its own hours, records an absence; an admin changes another agent's plage; bad input is
+ * shown on its field with nothing written; a basic agent has no agent picker.
  */
 describe('admin UI: agenda', () => {
   let test: TestPlatform;
@@ -100,6 +101,46 @@ describe('admin UI: agenda', () => {
     await column(day(1)).locator('.fc-event.agenda-rdv').first().waitFor();
   });
 
+  it('creates a collectif session at a time chosen in the agenda, with its seats, then opens its fiche', async () => {
+    const adminToken = await test.signIn('admin.mairie@demo.test');
+    const motif = await test.call('post', `/api/v1/organisations/${ids.mairie}/motifs`, {
+      token: adminToken,
+      body: { name: 'Atelier démarches en ligne', service_id: 'etat_civil', default_duration_in_min: 60, location_type: 'public_office', collectif: true },
+    });
+    expect(motif.status).toBe(201);
+    await page.goto(agendaUrl());
+    await plagesOf(day(0)).first().waitFor();
+    // Friday 14:00, outside the plages: a session needs none.
+    const lane = await page.locator('td.fc-timegrid-slot-lane[data-time="14:00:00"]').boundingBox();
+    const friday = await column(day(4)).boundingBox();
+    await page.mouse.click(friday!.x + friday!.width / 2, lane!.y + lane!.height / 2);
+    const selection = page.getByRole('dialog');
+    await choose(page, 'Motif *', 'Atelier démarches en ligne');
+    await choose(page, 'Lieu', 'Hôtel de ville');
+    await selection.locator('[data-test="selection-continue"]').click();
+
+    const dialog = page.getByRole('dialog', { name: 'Créer une session d’atelier' });
+    await fill(dialog, 'session-name', 'Premiers pas sur internet');
+    await fill(dialog, 'session-seats', '0');
+    await dialog.getByRole('button', { name: 'Créer la session' }).click();
+    await dialog.locator('[data-test="session-seats"]').getByText('La valeur doit être au moins 1.').waitFor();
+    violations.push(...(await auditScreen(page, 'agenda-session-errors')));
+    expect(await test.sql(`SELECT id FROM rdvs WHERE motif_id = $1`, [motif.body.id])).toEqual([]);
+
+    await fill(dialog, 'session-seats', '6');
+    await dialog.getByRole('button', { name: 'Créer la session' }).click();
+    await dialog.locator('[data-test="booked"]').getByText(/^Session créée le/).waitFor();
+    const [session] = await test.sql(`SELECT id, name, max_participants_count, collectif, starts_at FROM rdvs WHERE motif_id = $1`, [motif.body.id]);
+    expect(session).toMatchObject({ name: 'Premiers pas sur internet', max_participants_count: 6, collectif: true });
+    expect(DateTime.fromJSDate(session.starts_at, { zone: 'Europe/Paris' }).toISO()).toBe(`${day(4)}T14:00:00.000+01:00`);
+    violations.push(...(await auditScreen(page, 'agenda-session-created')));
+    await dialog.locator('[data-test="open-fiche"]').click();
+    await page.waitForURL(new RegExp(`/rdvs/${session.id}$`));
+    await page.locator('[data-test="seats-left"]').getByText('0 sur 6 — 6 places libres').waitFor();
+    await page.goto(agendaUrl());
+    await plagesOf(day(1)).first().waitFor();
+  });
+
   it('skips one day of the series only', async () => {
     await plagesOf(day(1)).first().click();
     const occurrence = page.locator('[data-test="occurrence"]');
@@ -115,6 +156,35 @@ describe('admin UI: agenda', () => {
     expect(await plagesOf(day(3)).count()).toBe(1);
     const [plage] = await plages();
     expect(plage.exdates.map((date: Date | string) => (typeof date === 'string' ? date : DateTime.fromJSDate(date).toISODate()))).toEqual([day(1)]);
+  });
+
+  it("gives one day of the series its own hours and lieu, refusing an end before the start", async () => {
+    await page.goto(agendaUrl(`date=${day(7)}`));
+    await plagesOf(day(7)).filter({ hasText: '09:00 - 12:00' }).first().click();
+    await page.locator('[data-test="edit-day"]').click();
+    const dialog = page.getByRole('dialog', { name: /^Horaires du / });
+    await expect(dialog.locator('[data-test="day-start-time"] input').inputValue()).resolves.toBe('09:00');
+    await fill(dialog, 'day-start-time', '10:00');
+    await fill(dialog, 'day-end-time', '09:30');
+    await dialog.locator('[data-test="save"]').click();
+    await dialog.locator('[data-test="day-end-time"]').getByText('L’heure de fin doit être après l’heure de début.').waitFor();
+    violations.push(...(await auditScreen(page, 'agenda-day-hours-errors')));
+    expect(await plages()).toHaveLength(1);
+
+    await fill(dialog, 'day-end-time', '11:30');
+    await choose(page, dialog.getByRole('combobox', { name: 'Lieu' }), 'Mairie annexe des Tilleuls');
+    await dialog.locator('[data-test="save"]').click();
+    await page.getByText('Modifications enregistrées.').waitFor();
+    await plagesOf(day(7)).filter({ hasText: 'Mairie annexe des Tilleuls — Permanence titres' }).filter({ hasText: '10:00 - 11:30' }).waitFor();
+    expect(await plagesOf(day(7)).count()).toBe(1);
+    await plagesOf(day(8)).filter({ hasText: 'Hôtel de ville — Permanence titres' }).filter({ hasText: '09:00 - 12:00' }).waitFor();
+    const rows = await plages();
+    const series = rows.find((row) => row.recurrence);
+    expect(series.exdates.map((date: Date | string) => (typeof date === 'string' ? date : DateTime.fromJSDate(date).toISODate()))).toEqual([day(1), day(7)]);
+    expect(rows.find((row) => !row.recurrence)).toMatchObject({ start_time: '10:00', end_time: '11:30', title: 'Permanence titres' });
+    violations.push(...(await auditScreen(page, 'agenda-day-hours-saved')));
+    await page.goto(agendaUrl());
+    await plagesOf(day(0)).first().waitFor();
   });
 
   it('records a two-day absence, shown over those days', async () => {
@@ -176,7 +246,7 @@ describe('admin UI: agenda', () => {
     violations.push(...(await auditScreen(page, 'agenda-admin-edit')));
     await dialog.locator('[data-test="save"]').click();
     await page.getByText('Modifications enregistrées.').waitFor();
-    const [plage] = await plages();
+    const [plage] = (await plages()).filter((row) => row.recurrence);
     expect(plage).toMatchObject({ title: 'Permanence CNI', end_time: '12:30', recurrence: 'FREQ=WEEKLY;BYDAY=MO,TU,TH' });
     // The calendar asks for the week again: it shows the change.
     await plagesOf(day(3)).filter({ hasText: 'Hôtel de ville — Permanence CNI' }).filter({ hasText: '09:00 - 12:30' }).first().waitFor();

@@ -279,6 +279,53 @@ describe('admin UI: fiche RDV', () => {
     violations.push(...(await auditScreen(page, 'rdv-fiche-collectif')));
   });
 
+  it('adds and removes participants of a collectif session, keeps its seats above them, overbooks only once confirmed', async () => {
+    const created = await test.call('post', `/api/v1/organisations/${ids.mairie}/users`, { token: adminToken, body: { first_name: 'Noé', last_name: 'Durand', email: 'noe@example.fr' } });
+    expect(created.status).toBe(201);
+    const participants = async () => (await test.sql(
+      `SELECT u.first_name, p.status FROM participations p JOIN users u ON u.id = p.user_id WHERE p.rdv_id = $1 ORDER BY u.first_name`, [sessionId]))
+      .map((row) => `${row.first_name} ${row.status}`);
+    const card = page.locator('[data-test="fiche-participants"]');
+    await page.goto(`${test.baseUrl}/admin/rdvs/${sessionId}`);
+    // Dominique excused herself: her seat is free again.
+    await card.locator('[data-test="seats-left"]').getByText('1 sur 8 — 7 places libres').waitFor();
+    await card.getByRole('combobox', { name: 'Usager à inscrire' }).fill('durand');
+    await page.getByRole('option', { name: /DURAND Noé/ }).click();
+    await card.locator('[data-test="add-participant"]').click();
+    await page.locator('[data-test="fiche-notice"]').getByText('DURAND Noé est inscrit à l’atelier.').waitFor();
+    await card.locator('[data-test="seats-left"]').getByText('2 sur 8 — 6 places libres').waitFor();
+
+    // Fewer seats than participants: refused on the field, nothing written.
+    await page.locator('[data-test="edit"]').click();
+    const edit = page.locator('[data-test="fiche-edit"]');
+    await edit.getByRole('spinbutton', { name: 'Places' }).fill('1');
+    await edit.locator('[data-test="save"]').click();
+    await edit.getByText('ne peut pas être inférieur au nombre de places déjà prises.').waitFor();
+    violations.push(...(await auditScreen(page, 'rdv-fiche-seats-refused')));
+    expect((await test.sql(`SELECT max_participants_count FROM rdvs WHERE id = $1`, [sessionId]))[0].max_participants_count).toBe(8);
+    await edit.getByRole('spinbutton', { name: 'Places' }).fill('2');
+    await edit.locator('[data-test="save"]').click();
+    await card.locator('[data-test="seats-left"]').getByText('2 sur 2 — complet').waitFor();
+
+    // Full: Dominique comes back only as an overbooking the agent confirms.
+    await card.getByRole('combobox', { name: 'Usager à inscrire' }).fill('lef');
+    await page.getByRole('option', { name: /LEFÈVRE Dominique/ }).click();
+    await card.locator('[data-test="add-participant"]').click();
+    await card.locator('[data-test="session-full"]').waitFor();
+    await card.getByText('plus aucune place libre dans cet atelier.').waitFor();
+    expect(await participants()).toEqual(['Camille unknown', 'Dominique excused', 'Noé unknown']);
+    violations.push(...(await auditScreen(page, 'rdv-fiche-session-full')));
+    await card.locator('[data-test="overbook"]').click();
+    await card.locator('[data-test="seats-left"]').getByText('3 sur 2 — complet').waitFor();
+    expect(await participants()).toEqual(['Camille unknown', 'Dominique unknown', 'Noé unknown']);
+
+    await card.getByRole('button', { name: 'Retirer Noé Durand' }).click();
+    await page.locator('[data-test="fiche-notice"]').getByText('DURAND Noé n’est plus inscrit à l’atelier.').waitFor();
+    await card.locator('[data-test="seats-left"]').getByText('2 sur 2 — complet').waitFor();
+    expect(await participants()).toEqual(['Camille unknown', 'Dominique unknown']);
+    violations.push(...(await auditScreen(page, 'rdv-fiche-participants')));
+  });
+
   it('has no serious accessibility violation on the screens visited', () => {
     expect(violations).toEqual([]);
   });
