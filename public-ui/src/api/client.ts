@@ -1,4 +1,5 @@
-import { type Query, requestJson } from '@shared/http';
+import { ApiError, type Query, requestJson } from '@shared/http';
+import { isChallenge, solvedProof } from './proof-of-work';
 
 export { ApiError, type FieldError, type Problem } from '@shared/http';
 
@@ -7,9 +8,20 @@ export interface PostOptions {
   idempotencyKey?: string;
 }
 
+/** A POST; a 428 with a challenge (a booking while many are made) is solved and sent again once, unseen by the usager. */
+async function post<T>(path: string, body?: unknown, { idempotencyKey }: PostOptions = {}): Promise<T> {
+  const headers: Record<string, string> = idempotencyKey ? { 'idempotency-key': idempotencyKey } : {};
+  try {
+    return await requestJson<T>('POST', path, { body, headers });
+  } catch (error) {
+    const proof = error instanceof ApiError && error.status === 428 && isChallenge(error.problem) ? await solvedProof(error.problem) : null;
+    if (!proof) throw error;
+    return requestJson<T>('POST', path, { body, headers: { ...headers, ...proof } });
+  }
+}
+
 /** The platform's public API; calls resolve to the JSON body, or undefined for 204. */
 export const api = {
   get: <T>(path: string, query?: Query) => requestJson<T>('GET', path, { query }),
-  post: <T>(path: string, body?: unknown, { idempotencyKey }: PostOptions = {}) =>
-    requestJson<T>('POST', path, { body, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} }),
+  post,
 };
