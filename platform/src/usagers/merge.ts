@@ -26,6 +26,8 @@ export interface UserReference {
 export const USER_REFERENCES: UserReference[] = [
   { table: 'user_profiles', column: 'user_id', uniqueWith: ['organisation_id'] },
   { table: 'participations', column: 'user_id', uniqueWith: ['rdv_id'] },
+  // An invitation to open an account follows its fiche; it opens one only while the fiche keeps the address it went to.
+  { table: 'usager_account_invitations', column: 'user_id' },
 ];
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;

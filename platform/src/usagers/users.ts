@@ -208,6 +208,8 @@ export async function anonymiseUser(userId: string, context: { authorAgentId: st
     [userId, context.at],
   );
   await tx().delete(UserProfile, { user_id: userId });
+  // The invitations to open an account keep the address they went to.
+  await tx().query(`DELETE FROM usager_account_invitations WHERE user_id = $1`, [userId]);
   await eraseVersionValues('user', userId);
   await recordVersion('user', userId, 'anonymised', {}, context);
 }

@@ -134,6 +134,16 @@ describe("inviting an usager to open their account", () => {
     expectProblem(await signIn('nina.invite@example.fr', 'le mot de passe du squatteur'), 403);
   });
 
+  it('forgets the invitation with the fiche: once deleted, its link opens nothing and its address is not kept', async () => {
+    const userId = await newFiche('Paul', 'paul.invite@example.fr');
+    expect((await invite(userId)).status).toBe(201);
+    const [link] = await links('paul.invite@example.fr');
+    expect((await test.call('delete', `/api/v1/users/${userId}`, { token: mairieAgent })).status).toBe(204);
+    expectProblem(await page(link), 404);
+    expectProblem(await accept(link), 404);
+    expect(await test.sql(`SELECT 1 FROM usager_account_invitations WHERE user_id = $1`, [userId])).toEqual([]);
+  });
+
   it("refuses the fiche of an organisation the agent is not in, and another territory's (404), writing nothing", async () => {
     const userId = await newFiche('Ophélie', 'ophelie.invite@example.fr');
     const other = await test.createTerritory('Autre territoire', 'admin@autre.test');
