@@ -12,6 +12,13 @@ interface SignInAnswer {
   agent: Agent & { platform_admin?: boolean };
 }
 
+/** The password was right, the agent's application code is awaited (a few minutes) before the session opens. */
+interface SecondFactorAnswer {
+  second_factor: 'totp';
+  second_factor_token: string;
+  expires_at: string;
+}
+
 /**
  * The signed-in agent. The token lives in sessionStorage: it ends with the tab, which
  * suits the shared computers of public counters; the server's TTL bounds it anyway.
@@ -21,6 +28,8 @@ export const useSessionStore = defineStore('session', () => {
   const agent = ref<Agent | null>(null);
   /** Set when the server refused the token: the sign-in screen says why. */
   const expired = ref(false);
+  /** Between the password and the application code: the step's token (it opens nothing else). */
+  const secondFactorToken = ref<string | null>(null);
 
   const signedIn = computed(() => token.value !== null && agent.value !== null);
   const territorialAdmin = computed(() => agent.value?.territorial_admin ?? false);
@@ -47,8 +56,15 @@ export const useSessionStore = defineStore('session', () => {
     sessionStorage.setItem(TOKEN, answer.token);
   }
 
+  /** A session, or the code step for an agent with an application code. */
+  function openOrAwaitCode(answer: SignInAnswer | SecondFactorAnswer): void {
+    if ('second_factor' in answer) secondFactorToken.value = answer.second_factor_token;
+    else open(answer);
+  }
+
   async function signIn(email: string, password: string): Promise<void> {
-    const answer = await api.post<SignInAnswer>('/api/v1/auth/sign_in', { email, password });
+    const answer = await api.post<SignInAnswer | SecondFactorAnswer>('/api/v1/auth/sign_in', { email, password });
+    if ('second_factor' in answer) return openOrAwaitCode(answer);
     if (answer.agent.platform_admin) {
       // The operator's account has no organisation: this UI is for agents.
       await api.delete('/api/v1/auth/sign_out').catch(() => undefined);
@@ -61,9 +77,21 @@ export const useSessionStore = defineStore('session', () => {
     open(await api.post<SignInAnswer>(`/api/v1/invitations/${encodeURIComponent(invitationToken)}/accept`, { password }));
   }
 
-  /** Sets a new password with the emailed link: the platform closed every session and opens this one. */
+  /** Sets a new password with the emailed link: the platform closed every session and opens this one (after the code, if any). */
   async function resetPassword(resetToken: string, password: string): Promise<void> {
-    open(await api.post<SignInAnswer>(`/api/v1/auth/password_resets/${encodeURIComponent(resetToken)}`, { password }));
+    openOrAwaitCode(await api.post<SignInAnswer | SecondFactorAnswer>(`/api/v1/auth/password_resets/${encodeURIComponent(resetToken)}`, { password }));
+  }
+
+  /** The second step: the application's code (or a recovery code) opens the session. */
+  async function enterCode(code: string): Promise<void> {
+    const answer = await api.post<SignInAnswer>('/api/v1/auth/sign_in/second_factor', { token: secondFactorToken.value, code });
+    secondFactorToken.value = null;
+    open(answer);
+  }
+
+  /** Back to the password (the step expired, or the agent gives up). */
+  function cancelCode(): void {
+    secondFactorToken.value = null;
   }
 
   async function loadAgent(): Promise<void> {
@@ -91,5 +119,8 @@ export const useSessionStore = defineStore('session', () => {
     expired.value = false;
   }
 
-  return { token, agent, expired, signedIn, territorialAdmin, accessIn, isMemberOf, isAdminOf, signIn, acceptInvitation, resetPassword, loadAgent, expire, signOut };
+  return {
+    token, agent, expired, secondFactorToken, signedIn, territorialAdmin, accessIn, isMemberOf, isAdminOf,
+    signIn, enterCode, cancelCode, acceptInvitation, resetPassword, loadAgent, expire, signOut,
+  };
 });
