@@ -1,3 +1,4 @@
+import { appliesToMotif } from '@shared/forms/fields';
 import { api } from './client';
 import type { JsonSchema } from './schemas';
 
@@ -10,16 +11,6 @@ export interface FicheForm {
 
 export function loadForm(kind: 'user' | 'rdv'): Promise<FicheForm> {
   return api.get<FicheForm>(`/api/v1/forms/${kind}`);
-}
-
-/**
- * Whether a fiche's field applies to a rdv of a motif of this category: a plugin's field may
- * be meant for some categories only (`x-motif-categories`, the ANTS pré-demande number for
- * identity cards and passports). `undefined`: no motif in view, every field applies.
- */
-export function appliesToMotif(property: JsonSchema, category: string | null | undefined): boolean {
-  const categories: unknown = property['x-motif-categories'];
-  return category === undefined || !Array.isArray(categories) || (category !== null && categories.includes(category));
 }
 
 /** A field of the usager fiche that a motif asks for in particular. */

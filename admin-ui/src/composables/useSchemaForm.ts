@@ -1,6 +1,7 @@
 import { computed, nextTick, onBeforeUnmount, ref, Ref, shallowRef, watch } from 'vue';
 import { onBeforeRouteLeave } from 'vue-router';
 import { ApiError, FieldError } from '../api/client';
+import { fieldsForMotif, fieldsOf, FieldSpec, messagesByPath } from '@shared/forms/fields';
 import { JsonSchema, loadSchemas, normalizeForSchema, SchemaRegistry } from '../api/schemas';
 import { i18n, serverMessage, validationMessage } from '../i18n';
 import { draftKey, dropDraft, readDraft, writeDraft } from '../stores/drafts';
@@ -136,11 +137,11 @@ export function useSchemaForm<T extends Record<string, any>>(options: SchemaForm
 
   function validate(): boolean {
     if (!registry.value || !schema.value) return true;
-    const list = registry.value.validate(schema.value, body(), validationMessage)
-      // An empty field breaks its format or its minimum length first: what it lacks is a value.
-      .map((error) => (isEmpty(valueAt(value.value, error.path)) ? { ...error, message: t('validation.required') } : error));
-    showErrors(list);
-    return list.length === 0;
+    const messages = messagesByPath(registry.value.validate(schema.value, body()), validationMessage);
+    // An empty field breaks its format or its minimum length first: what it lacks is a value.
+    for (const path of Object.keys(messages)) if (isEmpty(valueAt(value.value, path))) messages[path] = t('validation.required');
+    errors.value = messages;
+    return Object.keys(messages).length === 0;
   }
 
   async function focusFirstError(): Promise<void> {
@@ -205,9 +206,19 @@ export function useSchemaForm<T extends Record<string, any>>(options: SchemaForm
     };
   }
 
+  /** The fields of a schema-driven part of the form (SchemaFields.vue); a plugin's field meant for other motifs' categories left out. */
+  function fields(of: JsonSchema, uischema?: JsonSchema, motifCategory?: string | null): FieldSpec[] {
+    return registry.value ? fieldsForMotif(fieldsOf(registry.value, of, uischema), motifCategory) : [];
+  }
+
+  /** A schema-driven field's binding: `bind`'s, with the schema's description as a hint. */
+  function bindField(field: FieldSpec): FieldBinding & { hint?: string; 'persistent-hint': boolean } {
+    return { ...bind(field.path, field.label), hint: field.help, 'persistent-hint': Boolean(field.help) };
+  }
+
   const dirty = computed(() => JSON.stringify(value.value) !== baseline.value);
 
-  return { value, errors, problem, saving, draftRestored, refusals, dirty, registry, bind, load, save, discardDraft, showErrors };
+  return { value, errors, problem, saving, draftRestored, refusals, dirty, registry, bind, bindField, fields, load, save, discardDraft, showErrors };
 }
 
 export type SchemaForm<T extends Record<string, any> = Record<string, any>> = ReturnType<typeof useSchemaForm<T>>;

@@ -1,4 +1,4 @@
-import type { ErrorObject } from 'ajv/dist/2020';
+import type { SchemaError } from './forms/schemas';
 
 /** What the message needs of vue-i18n (the app's global composer). */
 export interface Translator {
@@ -6,8 +6,8 @@ export interface Translator {
   te(key: string): boolean;
 }
 
-/** The `validation.*` message that says an Ajv error: its keyword's, unless its parameters say more. */
-function messageKey(error: ErrorObject): string {
+/** The `validation.*` message that says a broken rule: its keyword's, unless its parameters say more. */
+function messageKey(error: Pick<SchemaError, 'keyword' | 'params'>): string {
   const params = error.params as Record<string, any>;
   switch (error.keyword) {
     case 'minLength': return params.limit === 1 ? 'required' : 'minLength';
@@ -21,8 +21,8 @@ function messageKey(error: ErrorObject): string {
   }
 }
 
-/** An Ajv error as a sentence for the user (`{limit}` and the like from its parameters); a rule the UI has no words for is an invalid value. */
-export function ajvErrorMessage(error: ErrorObject, i18n: Translator): string {
+/** A broken rule as a sentence for the user (`{limit}` and the like from its parameters); a rule the UI has no words for is an invalid value. */
+export function schemaErrorMessage(error: Pick<SchemaError, 'keyword' | 'params'>, i18n: Translator): string {
   const key = `validation.${messageKey(error)}`;
   return i18n.te(key) ? i18n.t(key, error.params) : i18n.t('validation.invalid');
 }

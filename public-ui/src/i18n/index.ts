@@ -1,5 +1,5 @@
-import type { ErrorObject } from 'ajv/dist/2020';
-import { ajvErrorMessage } from '@shared/validation';
+import type { SchemaError } from '@shared/forms/schemas';
+import { schemaErrorMessage } from '@shared/validation';
 import { createI18n } from 'vue-i18n';
 import { fr } from './fr';
 
@@ -8,8 +8,8 @@ export const i18n = createI18n({ legacy: false, locale: 'fr', fallbackLocale: 'f
 
 const t = (key: string, values?: Record<string, unknown>) => i18n.global.t(key, values ?? {});
 
-/** An Ajv error as a sentence for the usager. */
-export const validationMessage = (error: ErrorObject) => ajvErrorMessage(error, i18n.global);
+/** A broken rule of a form's schema as a sentence for the usager. */
+export const validationMessage = (error: SchemaError) => schemaErrorMessage(error, i18n.global);
 
 /**
  * The platform speaks English; the sentences an usager may meet are said in French
