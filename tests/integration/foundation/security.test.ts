@@ -185,8 +185,8 @@ describe('HTTP hardening', () => {
   afterAll(() => test?.stop());
 
   it.each([
-    ['/public/organisations/mairie-val-fleuri', "'self' 'unsafe-eval'"],
-    ['/admin/', "'self' 'unsafe-eval'"],
+    ['/public/organisations/mairie-val-fleuri', "'self'"],
+    ['/admin/', "'self'"],
     ['/dev/mailbox', "'self'"],
     ['/api/openapi.json', "'self'"],
     ['/api/v1/organisations', "'self'"],
