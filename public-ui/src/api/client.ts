@@ -1,5 +1,4 @@
 import { ApiError, type Query, requestJson } from '@shared/http';
-import { isChallenge, solvedProof } from './proof-of-work';
 
 export { ApiError, type FieldError, type Problem } from '@shared/http';
 
@@ -14,7 +13,10 @@ async function post<T>(path: string, body?: unknown, { idempotencyKey }: PostOpt
   try {
     return await requestJson<T>('POST', path, { body, headers });
   } catch (error) {
-    const proof = error instanceof ApiError && error.status === 428 && isChallenge(error.problem) ? await solvedProof(error.problem) : null;
+    if (!(error instanceof ApiError && error.status === 428)) throw error;
+    // The solver loads only when a challenge comes: an usager booking normally never downloads it.
+    const { isChallenge, solvedProof } = await import('./proof-of-work');
+    const proof = isChallenge(error.problem) ? await solvedProof(error.problem) : null;
     if (!proof) throw error;
     return requestJson<T>('POST', path, { body, headers: { ...headers, ...proof } });
   }
