@@ -9,6 +9,13 @@ export type NotificationChannel = 'email' | 'sms';
 export interface EmailTemplate { subject: string; text: string; html: string }
 export interface SmsTemplate { text: string }
 export interface TemplatesByChannel { email?: EmailTemplate; sms?: SmsTemplate }
+/** Own texts of one level (the territory, a motif): what is not written falls back to the level above. */
+export type NotificationTemplates = Partial<Record<NotificationEvent, TemplatesByChannel>>;
+/** A motif's channels and texts, replacing the territory's for rdvs of that motif. */
+export interface MotifOverride {
+  events?: Partial<Record<NotificationEvent, { channels: NotificationChannel[] }>>;
+  templates?: NotificationTemplates;
+}
 
 /** A token the server keeps encrypted: sent back as is to keep it. */
 export interface SealedToken { sealed: string }
@@ -19,8 +26,8 @@ export type SmsProvider =
 
 export interface NotificationsDocument {
   events: Record<NotificationEvent, { channels: NotificationChannel[] }>;
-  templates?: Partial<Record<NotificationEvent, TemplatesByChannel>>;
-  motif_overrides?: Record<string, unknown>;
+  templates?: NotificationTemplates;
+  motif_overrides?: Record<string, MotifOverride>;
   sms: { max_segments: number; strip_accents: boolean; include_motif: boolean; provider: SmsProvider };
   reminder: { hours_before: number; working_days_only?: boolean };
 }
