@@ -8,8 +8,10 @@ export default defineConfig({
   base: '/public/',
   plugins: [vue(), vuetify({ autoImport: true })],
   resolve: {
-    // Code both UIs share, kept in the admin UI's tree: plain TypeScript and CSS, nothing admin-only.
+    // Code both UIs share, kept in the admin UI's tree (TypeScript, CSS, the schema forms' component), nothing admin-only.
     alias: { '@shared': fileURLToPath(new URL('../admin-ui/src/shared', import.meta.url)) },
+    // Each workspace installs its own Vuetify: the shared component must use the portal's, not a second copy from admin-ui/.
+    dedupe: ['vue', 'vuetify'],
   },
   define: {
     // vue-i18n's compile-time flags: Composition API only, no devtools in production.
