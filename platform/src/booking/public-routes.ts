@@ -9,7 +9,7 @@ export const publicBookingRoutes = [
   route({
     method: 'post', path: '/api/public/rdvs', tag: 'public', access: 'public', status: 202,
     body: 'api/public.rdv.json',
-    summary: 'Book a créneau online (usager, or prescripteur for an usager): 202 {id, status: pending, confirmation: email} while the code sent by email is awaited (10 minutes); 201 with the rdv for a signed-in usager; 409 when the créneau is gone. Idempotency-Key honoured',
+    summary: 'Book a créneau online (usager, or prescripteur for an usager): 202 {id, status: pending, confirmation: email} while the code sent by email is awaited (10 minutes); 201 with the rdv for a signed-in usager; 409 when the créneau is gone; 428 with a proof-of-work challenge past a threshold (many bookings from the network or awaiting their code in the organisation), to send again with its solution in the Proof-Of-Work header. Idempotency-Key honoured',
     async handle(request) {
       return bookOnline(request, request.body as OnlineBooking, await signedInUsager(request.platform, request.koa));
     },
