@@ -274,4 +274,31 @@ describe('usager and agent notifications, end to end', () => {
     expect(mailsTo(address)).toHaveLength(2);
   });
 
+  it("uses a motif's own channels and texts for its rdvs, and the territory's for another motif's", async () => {
+    const url = '/api/v1/territories/current/config/notifications';
+    const document = structuredClone((await test.call('get', url, { token: f.tokens.territorialAdmin })).body.document);
+    document.events.rdv_created.channels = ['email'];
+    document.templates = { rdv_created: { email: { subject: 'Votre RDV {{rdv.date}}', text: 'Bonjour {{usager.first_name}}.', html: '<p>Bonjour {{usager.first_name}}</p>' } } };
+    document.motif_overrides = {
+      [f.cni]: {
+        events: { rdv_created: { channels: ['email', 'sms'] } },
+        templates: { rdv_created: { email: { subject: 'Titres : votre RDV {{rdv.date}}', text: 'Apportez vos pièces, {{usager.first_name}}.', html: '<p>Apportez vos pièces</p>' } } },
+      },
+    };
+    expectStatus(await test.call('put', url, { token: f.tokens.territorialAdmin, body: document }), 200);
+    const address = 'yann@example.fr';
+    const yann = await f.createUser(f.mairie, f.tokens.mairieAdmin, { first_name: 'Yann', last_name: 'Morel', email: address, phone_number: '0622334455' });
+
+    const titres = await book({ starts_at: '2026-12-08T11:00:00+01:00', user_ids: [yann] });
+    const mail = parseMime((await nextMailTo(address, 0)).raw);
+    expect(mail.headers.get('subject')).toBe('Titres : votre RDV mardi 8 décembre 2026');
+    expect(partOfType(mail, 'text/plain').body).toBe('Apportez vos pièces, Yann.');
+    const usagerChannels = async (rdvId: string, count: number) => (await settledReceipts(rdvId, count))
+      .filter((receipt) => receipt.recipient_type === 'user').map((receipt) => receipt.channel).sort();
+    expect(await usagerChannels(titres, 3)).toEqual(['email', 'sms']);
+
+    const urbanisme = await book({ motif_id: f.permis, agent_ids: [f.basicUrbanisme], starts_at: '2026-12-08T14:30:00+01:00', user_ids: [yann] });
+    expect(parseMime((await nextMailTo(address, 1)).raw).headers.get('subject')).toBe('Votre RDV mardi 8 décembre 2026');
+    expect(await usagerChannels(urbanisme, 2)).toEqual(['email']);
+  });
 });
