@@ -21,7 +21,7 @@ const ISSUER = 'Lapin';
 const WINDOW_STEPS = 1;
 const RECOVERY_CODES = 10;
 /** How long the half-signed-in state lasts between the password and the code. */
-export const SECOND_STEP_TTL_MS = 5 * 60_000;
+const SECOND_STEP_TTL_MS = 5 * 60_000;
 /** Wrong codes of an account: only a right code forgets them (a right password does not). */
 const CODE_LIMITS = { maxFailures: 10, pauseMs: 15 * 60_000 };
 
@@ -45,11 +45,11 @@ async function factorRow(platform: Platform, agentId: string, inTransaction = fa
 }
 
 /** The counter of an account's wrong codes (sign-in, confirmation, disabling). */
-export function codeCounter(platform: Platform, agentId: string): AttemptCounter {
+function codeCounter(platform: Platform, agentId: string): AttemptCounter {
   return new AttemptCounter(platform, `second_factor:${agentId}`, CODE_LIMITS);
 }
 
-/** `abcd-efgh`: 40 random bits, easy to copy; compared lowercased without spaces or dashes. */
+/** `abcd-efgh`: about 40 random bits (8 letters or digits), easy to copy; compared lowercased without spaces or dashes. */
 function recoveryCode(): string {
   const letters = crypto.randomBytes(8).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 8);
   return `${letters.slice(0, 4)}-${letters.slice(4)}`;
