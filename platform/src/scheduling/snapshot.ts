@@ -20,7 +20,7 @@ import { definitionOf } from '../agenda/definitions';
 import type { AgendaDefinition } from '../agenda/recurrence';
 import { HolidayZone, holidayClosures } from '../agenda/holidays';
 import { DAY_MS, EpochMs, formatDay, Interval, parseDay, utcDayOf, wallToUtc } from '../agenda/time';
-import { tx } from '../db/database';
+import { currentTerritoryId, tx } from '../db/database';
 import type { AgendaSnapshot, AgentBusy, CollectifSession, PlageOccurrence } from './engine';
 import { OccurrenceCache } from './occurrence-cache';
 
@@ -232,7 +232,11 @@ interface KeptAgenda {
   closures: ClosureRow[];
 }
 
-/** Each organisation's agenda, under the agenda version it was read at. */
+/**
+ * Each organisation's agenda, under the agenda version it was read at. Kept by territory and
+ * organisation: what one territory's transaction read is never served to another's, whatever
+ * organisation ids it asks for.
+ */
 class AgendaKeeper {
   private readonly kept = new Map<string, KeptAgenda>();
 
@@ -243,20 +247,22 @@ class AgendaKeeper {
    * they are then kept under a version already past, and read again next time.
    */
   async agendaOf(organisationIds: readonly string[], motifIds: readonly string[]) {
+    const territoryId = currentTerritoryId();
+    const keyOf = (organisationId: string) => `${territoryId}/${organisationId}`;
     const versions: { organisation_id: string; version: string }[] = await tx().query(LOAD_QUERIES.versions, [organisationIds]);
     const versionOf = new Map(versions.map((row) => [row.organisation_id, row.version]));
     // No version yet: nothing changed since the migration that started counting.
     const current = (organisationId: string) => versionOf.get(organisationId) ?? '0';
     // Past the bound, start over before reading: every organisation asked must be kept after the read.
     if (this.kept.size + organisationIds.length > KEPT_ORGANISATIONS) this.kept.clear();
-    const stale = organisationIds.filter((organisationId) => this.kept.get(organisationId)?.version !== current(organisationId));
-    if (stale.length > 0) await this.read(stale, current);
+    const stale = organisationIds.filter((organisationId) => this.kept.get(keyOf(organisationId))?.version !== current(organisationId));
+    if (stale.length > 0) await this.read(stale, current, keyOf);
 
     const plages = new Set<KeptPlage>();
     const absences = new Map<string, KeptAbsence>();
     const closures: ClosureRow[] = [];
     for (const organisationId of organisationIds) {
-      const agenda = this.kept.get(organisationId)!;
+      const agenda = this.kept.get(keyOf(organisationId))!;
       for (const motifId of motifIds) for (const plage of agenda.plagesByMotif.get(motifId) ?? []) plages.add(plage);
       // An agent working in several organisations has their absences kept with each.
       for (const absence of agenda.absences) absences.set(absence.id, absence);
@@ -265,16 +271,16 @@ class AgendaKeeper {
     return { plages: [...plages], absences: [...absences.values()], closures };
   }
 
-  private async read(organisationIds: string[], versionOf: (organisationId: string) => string): Promise<void> {
+  private async read(organisationIds: string[], versionOf: (organisationId: string) => string, keyOf: (organisationId: string) => string): Promise<void> {
     const plages: PlageRow[] = await tx().query(LOAD_QUERIES.plages, [organisationIds]);
     const absences: AbsenceRow[] = await tx().query(LOAD_QUERIES.keptAbsences, [organisationIds]);
     const closures: ClosureRow[] = await tx().query(LOAD_QUERIES.keptClosures, [organisationIds]);
     for (const organisationId of organisationIds) {
-      this.kept.set(organisationId, { version: versionOf(organisationId), plagesByMotif: new Map(), absences: [], closures: [] });
+      this.kept.set(keyOf(organisationId), { version: versionOf(organisationId), plagesByMotif: new Map(), absences: [], closures: [] });
     }
     for (const row of plages) {
       const plage = keptPlage(row);
-      const { plagesByMotif } = this.kept.get(row.organisation_id)!;
+      const { plagesByMotif } = this.kept.get(keyOf(row.organisation_id))!;
       for (const motifId of plage.motifIds) {
         const list = plagesByMotif.get(motifId);
         if (list) list.push(plage);
@@ -282,11 +288,11 @@ class AgendaKeeper {
       }
     }
     for (const row of absences) {
-      this.kept.get(row.organisation_id)!.absences.push({
+      this.kept.get(keyOf(row.organisation_id))!.absences.push({
         id: row.id, agentId: row.agent_id, firstDay: row.first_day, lastDay: row.last_day, definition: definitionOf(row),
       });
     }
-    for (const row of closures) this.kept.get(row.organisation_id)!.closures.push(row);
+    for (const row of closures) this.kept.get(keyOf(row.organisation_id))!.closures.push(row);
   }
 }
 
