@@ -1,5 +1,5 @@
-import type { ErrorObject } from 'ajv/dist/2020';
-import { ajvErrorMessage } from '@shared/validation';
+import type { SchemaError } from '@shared/forms/schemas';
+import { schemaErrorMessage } from '@shared/validation';
 import { createI18n } from 'vue-i18n';
 import { fr } from './fr';
 
@@ -19,8 +19,8 @@ export const i18n = createI18n({
 
 const t = (key: string, values?: Record<string, unknown>) => i18n.global.t(key, values ?? {});
 
-/** An Ajv error as a sentence for the user. */
-export const validationMessage = (error: ErrorObject) => ajvErrorMessage(error, i18n.global);
+/** A broken rule of a form's schema as a sentence for the user. */
+export const validationMessage = (error: SchemaError) => schemaErrorMessage(error, i18n.global);
 
 /** The platform's field messages are English: the usual ones are said in French, others kept. */
 const SERVER_MESSAGES: Record<string, string> = {
@@ -49,6 +49,10 @@ const SERVER_MESSAGES: Record<string, string> = {
   'is not a motif of this organisation that plages can hold': 'referenceWeeks.errors.motifNotForPlages',
   'must be after start_time': 'agenda.errors.endBeforeStart',
   'must not be before first_day': 'agenda.errors.beforeFirstDay',
+  'is not a day of this plage': 'agenda.errors.notADay',
+  'is the only day of this plage: change the plage itself': 'agenda.errors.onlyDay',
+  'cannot be fewer than the seats already taken': 'rdvFiche.errors.fewerSeats',
+  'no seat left': 'rdvFiche.errors.noSeatLeft',
   "is not a motif of the agent's services": 'agenda.errors.motifOfOtherService',
   'The rdv needs your explicit confirmation (force: true)': 'booking.errors.needsForce',
   "This time is no longer free in the agent's agenda: another rdv took it": 'booking.errors.taken',
