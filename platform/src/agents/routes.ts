@@ -74,6 +74,27 @@ async function requireAnotherAdmin(organisationId: string, agentId: string): Pro
   if (count === 0) throw AppError.conflict('An organisation keeps at least one admin');
 }
 
+/** At most this many of an agent's rdvs to come are listed when their removal is refused. */
+const LISTED_RDVS = 100;
+
+/**
+ * An agent expected at rdvs to come in the organisation is not removed from it: the 409
+ * lists those rdvs (`rdvs`, soonest first), for the admin to give them to someone else.
+ */
+async function refuseWithUpcomingRdvs(platform: Platform, agentId: string, organisationId: string): Promise<void> {
+  const rdvs: { id: string; starts_at: Date; motif: string }[] = await tx().query(
+    `SELECT r.id, r.starts_at, m.name AS motif FROM rdvs r
+       JOIN rdv_agents ra ON ra.rdv_id = r.id AND ra.agent_id = $1 JOIN motifs m ON m.id = r.motif_id
+      WHERE r.organisation_id = $2 AND r.starts_at >= $3 AND r.status IN ('unknown', 'pending')
+      ORDER BY r.starts_at, r.id LIMIT ${LISTED_RDVS}`,
+    [agentId, organisationId, platform.clock.now()],
+  );
+  if (!rdvs.length) return;
+  throw new AppError('conflict', 'The agent still has rdvs to come in this organisation: give them to another agent first', [], undefined, {
+    rdvs: rdvs.map((rdv) => ({ id: rdv.id, organisation_id: organisationId, starts_at: new Date(rdv.starts_at).toISOString(), motif: rdv.motif })),
+  });
+}
+
 export const agentRoutes = [
   route({
     method: 'get', path: '/api/v1/organisations/:org/agents', tag: 'agents', access: 'agent',
@@ -181,7 +202,7 @@ export const agentRoutes = [
   }),
   route({
     method: 'delete', path: '/api/v1/agents/:id', tag: 'agents', access: 'agent',
-    summary: 'Remove an agent from an organisation (?organisation_id=, required when they have several)',
+    summary: 'Remove an agent from an organisation (?organisation_id=, required when they have several); 409 listing their rdvs to come there (`rdvs`) until those are given to others',
     async handle({ actor, params, query, platform }) {
       const agent = await findAgent(params.id);
       if (!canSeeAgent(actor, agent)) throw AppError.notFound('Agent');
@@ -191,6 +212,7 @@ export const agentRoutes = [
       requireOrganisationAdmin(actor, role.organisation_id);
       if (agent.id === actor.agentId) throw AppError.forbidden('You cannot remove yourself');
       if (role.access_level === 'admin') await requireAnotherAdmin(role.organisation_id, agent.id);
+      await refuseWithUpcomingRdvs(platform, agent.id, role.organisation_id);
       await tx().delete(AgentRole, { agent_id: agent.id, organisation_id: role.organisation_id });
       if (agent.roles.length === 1 && !agent.territorial_admin) {
         await tx().update(Agent, { id: agent.id }, { deleted_at: platform.clock.now() });

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { demoIds, TestPlatform } from '../../support/platform';
 import { invitationLink } from '../../integration/foundation/helpers';
-import { auditScreen, Browser, ensureUiBuilt, gzippedSize, openBrowser, signIn, signOut } from './support';
+import { auditScreen, Browser, E2E_NOW, ensureUiBuilt, gzippedSize, openBrowser, signIn, signOut } from './support';
 
 /** What each access level sees: the menus and buttons follow the agent's rights (seeds 000 and 003). */
 describe('admin UI: sign-in, rights and session', () => {
@@ -123,6 +123,40 @@ describe('admin UI: sign-in, rights and session', () => {
     await page.getByRole('alert').filter({ hasText: 'une organisation garde au moins un administrateur' }).waitFor();
     violations.push(...(await auditScreen(page, 'agents-removal-refused')));
     expect(await test.sql(`SELECT 1 FROM agent_roles WHERE agent_id = $1 AND organisation_id = $2`, [ids.mairieAdmin, ids.mairie])).toHaveLength(1);
+  });
+
+  it('lists the rdvs to come of an agent being removed, each a link to its fiche, and removes nobody', async () => {
+    // A fixed "now" on the platform's clock: Anne has a mariage file to prepare two weeks later.
+    const inForce = test.clock.now();
+    test.clock.set(E2E_NOW);
+    try {
+      const marc = await test.signIn('admin.mairie@demo.test');
+      const id = async (table: string, name: string) => (await test.sql(`SELECT id FROM ${table} WHERE name = $1`, [name]))[0].id as string;
+      const usager = await test.call('post', `/api/v1/organisations/${ids.mairie}/users`, { token: marc, body: { first_name: 'Jade', last_name: 'Collin' } });
+      const rdv = await test.call('post', `/api/v1/organisations/${ids.mairie}/rdvs`, {
+        token: marc,
+        body: {
+          motif_id: await id('motifs', 'Mariage — constitution du dossier'), lieu_id: await id('lieux', 'Hôtel de ville'),
+          starts_at: '2026-12-02T10:00:00+01:00', agent_ids: [ids.basicEtatCivil], user_ids: [usager.body.id], force: true,
+        },
+      });
+      expect(rdv.status).toBe(201);
+
+      await signIn(page, test.baseUrl, 'admin.mairie@demo.test');
+      await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/agents`);
+      await page.locator('[data-test="remove-agent.etatcivil@demo.test"]').click();
+      await page.locator('[data-test="confirm"]').click();
+      await page.getByRole('alert').filter({ hasText: 'a un rendez-vous à venir ici : confiez-le à un autre agent avant de le retirer' }).waitFor();
+      const link = page.locator('[data-test="upcoming-rdvs"]').getByRole('link', { name: /Mariage — constitution du dossier$/ });
+      expect(await link.innerText()).toMatch(/^2 déc\. 2026, /);
+      violations.push(...(await auditScreen(page, 'agents-removal-upcoming-rdvs')));
+      expect(await test.sql(`SELECT 1 FROM agent_roles WHERE agent_id = $1 AND organisation_id = $2`, [ids.basicEtatCivil, ids.mairie])).toHaveLength(1);
+
+      await link.click();
+      await page.waitForURL(new RegExp(`/admin/organisations/${ids.mairie}/rdvs/${rdv.body.id}$`));
+    } finally {
+      test.clock.set(inForce);
+    }
   });
 
   it('keeps what was typed through an expired session and comes back to it after sign-in', async () => {

@@ -235,6 +235,47 @@ describe('inviting, accepting and removing agents', () => {
     expect(back.body.agent.invitation_pending).toBe(true);
   });
 
+  it('refuses to remove an agent expected at rdvs to come there (409 listing them), and removes them once those are given to another', async () => {
+    const inForce = test.clock.now();
+    test.clock.set(new Date('2026-11-30T07:00:00Z'));
+    try {
+      const leaving = await newAgent('remplacante@demo.test');
+      const [mariage] = await test.sql(`SELECT id FROM motifs WHERE name = 'Mariage — constitution du dossier'`);
+      const [hotelDeVille] = await test.sql(`SELECT id FROM lieux WHERE name = 'Hôtel de ville'`);
+      const usager = await test.call('post', `/api/v1/organisations/${demo.mairie}/users`, { token: mairieAdmin, body: { first_name: 'Inès', last_name: 'Garnier' } });
+      const book = async (startsAt: string) => {
+        const rdv = await test.call('post', `/api/v1/organisations/${demo.mairie}/rdvs`, {
+          token: mairieAdmin, body: { motif_id: mariage.id, lieu_id: hotelDeVille.id, starts_at: startsAt, agent_ids: [leaving.id], user_ids: [usager.body.id], force: true },
+        });
+        expect(rdv.status).toBe(201);
+        return rdv.body.id as string;
+      };
+      const later = await book('2026-12-09T14:00:00+01:00');
+      const sooner = await book('2026-12-08T09:00:00+01:00');
+      const cancelled = await book('2026-12-08T11:00:00+01:00');
+      expect((await test.call('patch', `/api/v1/rdvs/${cancelled}`, { token: mairieAdmin, body: { status: 'revoked' } })).status).toBe(200);
+
+      const before = await fingerprint(test);
+      const refused = await test.call('delete', `/api/v1/agents/${leaving.id}`, { token: mairieAdmin });
+      expect(refused.status).toBe(409);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(refused.body).toMatchObject({ status: 409, detail: expect.stringMatching(/rdvs to come/) });
+      expect(refused.body.rdvs).toEqual([
+        { id: sooner, organisation_id: demo.mairie, starts_at: '2026-12-08T08:00:00.000Z', motif: 'Mariage — constitution du dossier' },
+        { id: later, organisation_id: demo.mairie, starts_at: '2026-12-09T13:00:00.000Z', motif: 'Mariage — constitution du dossier' },
+      ]);
+      expect(await fingerprint(test)).toEqual(before);
+
+      for (const rdv of [sooner, later]) {
+        const moved = await test.call('patch', `/api/v1/rdvs/${rdv}`, { token: mairieAdmin, body: { agent_ids: [demo.basicEtatCivil], force: true } });
+        expect(moved.status).toBe(200);
+      }
+      expect((await test.call('delete', `/api/v1/agents/${leaving.id}`, { token: mairieAdmin })).status).toBe(204);
+    } finally {
+      test.clock.set(inForce);
+    }
+  });
+
   it("only territorial admins change an agent's services", async () => {
     const before = await fingerprint(test);
     const refused = await test.call('patch', `/api/v1/agents/${demo.basicUrbanisme}`, { token: mairieAdmin, body: { service_ids: ['etat_civil'] } });
