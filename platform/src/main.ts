@@ -14,8 +14,9 @@ import { startDraining } from './observability/http';
 runProcess(async () => {
   const config = readConfig();
   // The embedded PostgreSQL is WebAssembly: V8's baseline code for it alone, without an
-  // optimised second copy of its hot functions, keeps some 90 MB out of the process.
-  if (!config.databaseUrl) v8.setFlagsFromString('--liftoff-only');
+  // optimised second copy of its hot functions, keeps some 90 MB out of the process. Set at
+  // run time, a flag brings none of its implications: Node 24's V8 needs the tiering ones too.
+  if (!config.databaseUrl) v8.setFlagsFromString('--liftoff-only --no-wasm-tier-up --no-wasm-dynamic-tiering');
   const platform = await openPlatform(config);
   const { adminEmail, seededDemo } = await bootstrap(platform);
   const events = await startEvents(platform, apiRunsPipeline(config));

@@ -40,8 +40,12 @@ export interface PlatformProcess {
  * Starts a compiled entry (`main`, `worker`) from `root` (the repository, or a copy of its
  * runtime files) with `env` alone beside PATH: no inherited NODE_OPTIONS or NODE_PATH.
  */
+/** The Node options `npm start` gives the server (package.json), so that tests and the bench run it as users do. */
+const START_OPTIONS = /node ((?:--\S+ )*)platform\/dist\/main\.js/.exec(JSON.parse(fs.readFileSync(path.join(ROOT_DIR, 'package.json'), 'utf8')).scripts.start)![1].split(' ').filter(Boolean);
+
 export function startProcess(entry: 'main' | 'worker', env: Record<string, string | undefined>, root = ROOT_DIR): PlatformProcess {
-  const child = spawn(process.execPath, [path.join(root, 'platform', 'dist', `${entry}.js`)], {
+  const options = entry === 'main' ? START_OPTIONS : [];
+  const child = spawn(process.execPath, [...options, path.join(root, 'platform', 'dist', `${entry}.js`)], {
     cwd: root,
     env: { PATH: process.env.PATH, TZ: 'UTC', SCRYPT_LOG_N: process.env.SCRYPT_LOG_N, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
