@@ -29,6 +29,7 @@ interface UpdateBody {
   organisation_id?: string;
   access_level?: 'basic' | 'admin';
   service_ids?: string[];
+  territorial_admin?: boolean;
 }
 
 async function checkServices(platform: Platform, serviceIds: string[]): Promise<void> {
@@ -168,7 +169,7 @@ export const agentRoutes = [
   route({
     method: 'patch', path: '/api/v1/agents/:id', tag: 'agents', access: 'agent',
     body: 'api/agent.update.json', partialBody: true,
-    summary: "Change an agent's name, access level in an organisation, or services (territorial admins)",
+    summary: "Change an agent's name, access level in an organisation, or (territorial admins) services and territorial admin",
     async handle({ actor, params, body, platform }) {
       const agent = await findAgent(params.id);
       if (!canSeeAgent(actor, agent)) throw AppError.notFound('Agent');
@@ -187,6 +188,13 @@ export const agentRoutes = [
         if (role.access_level === 'intervenant') throw AppError.invalidField('access_level', 'an intervenant has no login: invite an agent instead');
         if (role.access_level === 'admin' && input.access_level !== 'admin') await requireAnotherAdmin(role.organisation_id, agent.id);
         await tx().update(AgentRole, { agent_id: agent.id, organisation_id: role.organisation_id }, { access_level: input.access_level });
+      }
+      if (input.territorial_admin !== undefined && input.territorial_admin !== agent.territorial_admin) {
+        // A territorial admin never withdraws their own: the territory always keeps one.
+        if (!actor.territorialAdmin) throw AppError.forbidden('Only territorial admins grant or withdraw territorial admin');
+        if (agent.id === actor.agentId) throw AppError.forbidden('You cannot withdraw your own territorial admin');
+        if (!agent.email) throw AppError.invalidField('territorial_admin', 'an intervenant has no login');
+        await tx().update(Agent, { id: agent.id }, { territorial_admin: input.territorial_admin, updated_at: () => 'now()' });
       }
       if (input.first_name !== undefined || input.last_name !== undefined) {
         await tx().update(Agent, { id: agent.id }, {

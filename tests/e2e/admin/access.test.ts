@@ -159,6 +159,23 @@ describe('admin UI: sign-in, rights and session', () => {
     }
   });
 
+  it("lets a territorial admin see an agent's roles everywhere and grant territorial admin", async () => {
+    await signIn(page, test.baseUrl, 'territoire@demo.test');
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/agents`);
+    await page.getByRole('row').filter({ hasText: 'agent.urbanisme@demo.test' }).getByRole('button', { name: /^Modifier / }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('[data-test="roles-everywhere"]').getByText('Mairie de Val-Fleuri — Basique').waitFor();
+    await dialog.getByRole('checkbox', { name: 'Administrateur du territoire' }).check();
+    violations.push(...(await auditScreen(page, 'agent-edit-territorial-admin')));
+    await dialog.locator('[data-test="save"]').click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect((await test.sql(`SELECT territorial_admin FROM agents WHERE email = 'agent.urbanisme@demo.test'`))[0].territorial_admin).toBe(true);
+
+    const territorial = await test.signIn('territoire@demo.test');
+    const [hugo] = await test.sql(`SELECT id FROM agents WHERE email = 'agent.urbanisme@demo.test'`);
+    expect((await test.call('patch', `/api/v1/agents/${hugo.id}`, { token: territorial, body: { territorial_admin: false } })).status).toBe(200);
+  });
+
   it('keeps what was typed through an expired session and comes back to it after sign-in', async () => {
     await signIn(page, test.baseUrl, 'admin.mairie@demo.test');
     // The organisation answers late: what is typed meanwhile must not be put back by it.

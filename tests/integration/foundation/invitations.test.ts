@@ -276,6 +276,33 @@ describe('inviting, accepting and removing agents', () => {
     }
   });
 
+  it('territorial admins grant and withdraw territorial admin, never their own; the agent sees every organisation meanwhile', async () => {
+    const promoted = await newAgent('coordinatrice@demo.test');
+    const territoryOnly = () => test.call('get', '/api/v1/plugins', { token: promoted.token });
+    expect((await territoryOnly()).status).toBe(403);
+
+    const before = await fingerprint(test);
+    expectProblem(await test.call('patch', `/api/v1/agents/${promoted.id}`, { token: mairieAdmin, body: { territorial_admin: true } }), 403);
+    expect(await fingerprint(test)).toEqual(before);
+    const invalid = await test.call('patch', `/api/v1/agents/${promoted.id}`, { token: territorial, body: { territorial_admin: 'yes' } });
+    expect(invalid.status).toBe(422);
+    expect(invalid.body.errors).toEqual([expect.objectContaining({ path: 'territorial_admin' })]);
+
+    const granted = await test.call('patch', `/api/v1/agents/${promoted.id}`, { token: territorial, body: { territorial_admin: true } });
+    expect(granted.status).toBe(200);
+    expect(granted.body).toMatchObject({ territorial_admin: true, roles: [{ organisation_id: demo.mairie, access_level: 'basic' }] });
+    expect((await territoryOnly()).status).toBe(200);
+    expect((await test.call('get', `/api/v1/organisations/${demo.ccas}/agents`, { token: promoted.token })).status).toBe(200);
+
+    const [{ id: territorialId }] = await test.sql(`SELECT id FROM agents WHERE email = 'territoire@demo.test'`);
+    expectProblem(await test.call('patch', `/api/v1/agents/${territorialId}`, { token: territorial, body: { territorial_admin: false } }), 403);
+    expectProblem(await test.call('patch', `/api/v1/agents/${promoted.id}`, { token: promoted.token, body: { territorial_admin: false } }), 403);
+
+    const withdrawn = await test.call('patch', `/api/v1/agents/${promoted.id}`, { token: territorial, body: { territorial_admin: false } });
+    expect(withdrawn.body.territorial_admin).toBe(false);
+    expect((await territoryOnly()).status).toBe(403);
+  });
+
   it("only territorial admins change an agent's services", async () => {
     const before = await fingerprint(test);
     const refused = await test.call('patch', `/api/v1/agents/${demo.basicUrbanisme}`, { token: mairieAdmin, body: { service_ids: ['etat_civil'] } });
