@@ -21,6 +21,7 @@ interface InviteBody {
   name?: string;
   access_level: AccessLevel;
   service_ids: string[];
+  also_organisation_ids?: string[];
 }
 
 interface UpdateBody {
@@ -65,6 +66,22 @@ async function insertAgent(fields: Partial<Agent>): Promise<string> {
     }
     throw error;
   }
+}
+
+/** The other organisations an invitation names (territorial admins only), each of this territory. */
+async function otherOrganisations(territorialAdmin: boolean, organisationId: string, ids: string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  if (!territorialAdmin) throw AppError.forbidden('Only territorial admins invite into several organisations at once');
+  const found: { id: string }[] = await tx().query(`SELECT id FROM organisations WHERE id = ANY($1)`, [ids]);
+  ids.forEach((id, index) => {
+    if (!found.some((organisation) => organisation.id === id)) throw AppError.invalidField(`also_organisation_ids.${index}`, 'is not an organisation of this territory');
+  });
+  return ids.filter((id) => id !== organisationId);
+}
+
+async function notMemberOf(agentId: string, organisationIds: string[]): Promise<string[]> {
+  const roles: { organisation_id: string }[] = await tx().query(`SELECT organisation_id FROM agent_roles WHERE agent_id = $1`, [agentId]);
+  return organisationIds.filter((id) => !roles.some((role) => role.organisation_id === id));
 }
 
 /** Refuses a change that would leave an organisation without any admin. */
@@ -112,7 +129,7 @@ export const agentRoutes = [
   route({
     method: 'post', path: '/api/v1/organisations/:org/agents', tag: 'agents', access: 'agent', status: 201,
     body: 'api/agent.invite.json',
-    summary: 'Invite an agent (email: the link goes to that address) or create an intervenant (name)',
+    summary: 'Invite an agent (email: the link goes to that address) or create an intervenant (name); territorial admins may add `also_organisation_ids`',
     async handle({ actor, params, body, platform }) {
       requireOrganisationAdmin(actor, params.org);
       const input = body as InviteBody;
@@ -124,6 +141,7 @@ export const agentRoutes = [
         if (input.name) throw AppError.invalidField('name', 'is only for intervenants: give first_name and last_name');
       }
       await checkServices(platform, input.service_ids);
+      const others = await otherOrganisations(actor.territorialAdmin, params.org, input.also_organisation_ids ?? []);
 
       // Only this territory's agents are visible here: one of them may join another organisation.
       const [existing] = input.email
@@ -144,17 +162,21 @@ export const agentRoutes = [
         });
         await replaceServices(agentId, input.service_ids);
       }
-      await tx().insert(AgentRole, { territory_id: currentTerritoryId(), agent_id: agentId, organisation_id: params.org, access_level: input.access_level });
-      // An agent who already chose a password joins the organisation as they are: no link to send.
+      // The other organisations the agent already belongs to are left as they are.
+      const joined = [params.org, ...(existing ? await notMemberOf(agentId, others) : others)];
+      for (const organisationId of joined) {
+        await tx().insert(AgentRole, { territory_id: currentTerritoryId(), agent_id: agentId, organisation_id: organisationId, access_level: input.access_level });
+      }
+      // An agent who already chose a password joins the organisations as they are: no link to send.
       const invitationSent = Boolean(input.email && !existing?.has_password);
       if (invitationSent) {
-        const [organisation] = await tx().query(`SELECT name FROM organisations WHERE id = $1`, [params.org]);
-        await sendInvitation(platform, { id: agentId, email: existing?.email ?? input.email! }, organisation.name, actor.agentId);
+        const organisations: { name: string }[] = await tx().query(`SELECT name FROM organisations WHERE id = ANY($1) ORDER BY name`, [joined]);
+        await sendInvitation(platform, { id: agentId, email: existing?.email ?? input.email! }, organisations.map((o) => o.name).join(', '), actor.agentId);
       }
       const json = await loadAgentJson(agentId, platform.clock.now());
-      await recordEvent('agent', 'created', json, { organisationId: params.org, actorAgentId: actor.agentId });
-      // The inviter learns of this organisation's role only, not of the agent's others.
-      return { agent: { ...json, roles: json.roles.filter((role) => role.organisation_id === params.org) }, invitation_sent: invitationSent };
+      for (const organisationId of joined) await recordEvent('agent', 'created', json, { organisationId, actorAgentId: actor.agentId });
+      // The inviter learns of the roles given here only, not of the agent's others.
+      return { agent: { ...json, roles: json.roles.filter((role) => joined.includes(role.organisation_id)) }, invitation_sent: invitationSent };
     },
   }),
   route({

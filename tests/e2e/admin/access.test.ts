@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { demoIds, TestPlatform } from '../../support/platform';
-import { invitationLink } from '../../integration/foundation/helpers';
-import { auditScreen, Browser, E2E_NOW, ensureUiBuilt, gzippedSize, openBrowser, signIn, signOut } from './support';
+import { invitationLink, invitationLinks } from '../../integration/foundation/helpers';
+import { auditScreen, Browser, choose, E2E_NOW, ensureUiBuilt, gzippedSize, openBrowser, signIn, signOut } from './support';
 
 /** What each access level sees: the menus and buttons follow the agent's rights (seeds 000 and 003). */
 describe('admin UI: sign-in, rights and session', () => {
@@ -174,6 +174,25 @@ describe('admin UI: sign-in, rights and session', () => {
     const territorial = await test.signIn('territoire@demo.test');
     const [hugo] = await test.sql(`SELECT id FROM agents WHERE email = 'agent.urbanisme@demo.test'`);
     expect((await test.call('patch', `/api/v1/agents/${hugo.id}`, { token: territorial, body: { territorial_admin: false } })).status).toBe(200);
+  });
+
+  it('lets a territorial admin invite an agent into several organisations at once, the link going to the agent only', async () => {
+    await signIn(page, test.baseUrl, 'territoire@demo.test');
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/agents`);
+    await page.locator('[data-test="invite-agent"]').click();
+    await page.getByRole('textbox', { name: 'Adresse e-mail' }).fill('multi.site@demo.test');
+    await page.getByRole('textbox', { name: 'Prénom' }).fill('Lou');
+    await page.getByRole('checkbox', { name: 'État civil' }).check();
+    await choose(page, 'Aussi dans ces organisations', 'CCAS de Val-Fleuri');
+    await page.keyboard.press('Escape');
+    await page.locator('[data-test="also-organisations"]').getByText('CCAS de Val-Fleuri').waitFor();
+    violations.push(...(await auditScreen(page, 'agents-invite-several')));
+    await page.locator('[data-test="save"]').click();
+    await page.getByRole('status').filter({ hasText: 'Invitation envoyée à multi.site@demo.test' }).waitFor();
+    expect(await page.getByText('/admin/invitations/').count()).toBe(0);
+    const roles = await test.sql(`SELECT r.organisation_id FROM agent_roles r JOIN agents a ON a.id = r.agent_id WHERE a.email = 'multi.site@demo.test'`);
+    expect(roles.map((role: { organisation_id: string }) => role.organisation_id).sort()).toEqual([ids.mairie, ids.ccas].sort());
+    expect(await invitationLinks(test, 'multi.site@demo.test')).toHaveLength(1);
   });
 
   it('keeps what was typed through an expired session and comes back to it after sign-in', async () => {

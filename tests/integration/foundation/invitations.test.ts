@@ -303,6 +303,35 @@ describe('inviting, accepting and removing agents', () => {
     expect((await territoryOnly()).status).toBe(403);
   });
 
+  it('lets territorial admins invite into several organisations at once, with one emailed link that the answer never carries', async () => {
+    const before = await fingerprint(test);
+    expectProblem(await invite(mairieAdmin, demo.mairie, { email: 'polyvalente@demo.test', also_organisation_ids: [demo.ccas] }), 403);
+    const unknown = await invite(territorial, demo.mairie, { email: 'polyvalente@demo.test', also_organisation_ids: [demo.ccas, '00000000-0000-4000-8000-000000000000'] });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors).toEqual([{ path: 'also_organisation_ids.1', message: 'is not an organisation of this territory' }]);
+    expect(await fingerprint(test)).toEqual(before);
+
+    const invited = await invite(territorial, demo.mairie, { email: 'polyvalente@demo.test', first_name: 'Lou', also_organisation_ids: [demo.ccas] });
+    expect(invited.status).toBe(201);
+    expect(invited.body.invitation_sent).toBe(true);
+    expect(invited.body.agent.roles).toEqual(expect.arrayContaining([
+      { organisation_id: demo.mairie, access_level: 'basic' }, { organisation_id: demo.ccas, access_level: 'basic' },
+    ]));
+    expect(invited.body.agent.roles).toHaveLength(2);
+    expect(JSON.stringify(invited.body)).not.toMatch(/invitations\//);
+    expect(await invitationLinks(test, 'polyvalente@demo.test')).toHaveLength(1);
+
+    // An agent who already has a password joins the others as they are, without a link; their roles elsewhere stay.
+    const [hugo] = await test.sql(`SELECT id FROM agents WHERE email = 'agent.urbanisme@demo.test'`);
+    const joined = await invite(territorial, demo.ccas, { email: 'agent.urbanisme@demo.test', also_organisation_ids: [demo.mairie] });
+    expect(joined.status).toBe(201);
+    expect(joined.body.invitation_sent).toBe(false);
+    expect(await invitationLinks(test, 'agent.urbanisme@demo.test')).toHaveLength(0);
+    expect(await test.sql(`SELECT organisation_id, access_level FROM agent_roles WHERE agent_id = $1 ORDER BY organisation_id = $2`, [hugo.id, demo.mairie])).toEqual([
+      { organisation_id: demo.ccas, access_level: 'basic' }, { organisation_id: demo.mairie, access_level: 'basic' },
+    ]);
+  });
+
   it("only territorial admins change an agent's services", async () => {
     const before = await fingerprint(test);
     const refused = await test.call('patch', `/api/v1/agents/${demo.basicUrbanisme}`, { token: mairieAdmin, body: { service_ids: ['etat_civil'] } });
