@@ -111,6 +111,14 @@ describe('admin UI: motifs and lieux', () => {
     expect(copy).toEqual({ service_id: 'etat_civil', default_duration_in_min: 45, location_type: 'visio' });
   });
 
+  it("tells an organisation admin that a motif's own notifications are set by the territory", async () => {
+    const [mariage] = await test.sql(`SELECT id FROM motifs WHERE name = 'Mariage — constitution du dossier'`);
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/motifs/${mariage.id}`);
+    await page.locator('[data-test="tab-instructions"]').click();
+    await page.locator('[data-test="notifications-by-territory"]').getByText('réglées par l’administrateur du territoire', { exact: false }).waitFor();
+    expect(await page.locator('[data-test="motif-notifications"]').count()).toBe(0);
+  });
+
   it('adds a lieu in a dialog, with the structured address and coordinates ANTS needs, errors next to their fields', async () => {
     await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/lieux`);
     await page.locator('[data-test="new-lieu"]').click();
