@@ -46,7 +46,7 @@ describe('the plugin host', () => {
     const listed = await test.call('get', '/api/v1/plugins', { token: territorialAdmin });
     expect(listed.status).toBe(200);
     expect(listed.body.data).toEqual([
-      expect.objectContaining({ name: 'webhooks', scope: 'organisation', enabled: true, config_key: 'plugins.webhooks', jobs: ['deliver'] }),
+      expect.objectContaining({ name: 'webhooks', scope: 'organisation', enabled: true, config_key: 'plugins.webhooks', jobs: ['deliver', 'test-event'] }),
       expect.objectContaining({ name: 'example-audit-log', scope: 'territory', enabled: false, events: ['*'] }),
       expect.objectContaining({ name: 'ants', scope: 'organisation', enabled: false, config_key: 'plugins.ants' }),
     ]);
