@@ -1,6 +1,6 @@
 import { CHALLENGE_NETWORK_HOLDS_PER_HOUR, CHALLENGE_ORGANISATION_PENDING_HOLDS } from '../../../platform/src/booking/challenges';
 import { TestPlatform } from '../../support/platform';
-import { bookingFixture, type BookingFixture, expectStatus, NOW, publicCreneaux, solvedProof } from './helpers';
+import { bookingFixture, type BookingFixture, expectStatus, NOW, solvedProof, successivePublicBookings } from './helpers';
 
 /**
  * A proof of work past a threshold on public booking (issue 13): an usager booking
@@ -11,24 +11,16 @@ import { bookingFixture, type BookingFixture, expectStatus, NOW, publicCreneaux,
 describe('public booking challenged past a threshold', () => {
   let test: TestPlatform;
   let f: BookingFixture;
-  let creneaux: string[];
-  let next = 0;
+  /** Books the next free créneau for a new usager, from `address` (none: the machine itself), with `proof` if given. */
+  let book: Awaited<ReturnType<typeof successivePublicBookings>>;
 
   beforeAll(async () => {
     test = await TestPlatform.start({ now: NOW, config: { trustProxy: true } });
     f = await bookingFixture(test);
-    creneaux = (await publicCreneaux(test, f.mairieSlug, f.cni, f.hotelDeVille, '2026-12-01', '2026-12-31')).map((slot) => slot.starts_at);
+    book = await successivePublicBookings(test, f, 'Defi');
   });
   afterAll(() => test?.stop());
 
-  /** Books the next free créneau for a new email from `address` (none: the machine itself), with `proof` if given. */
-  const book = (address?: string, proof?: string) => {
-    const index = next++;
-    return test.call('post', '/api/public/rdvs', {
-      headers: { ...(address ? { 'x-forwarded-for': address } : {}), ...(proof ? { 'proof-of-work': proof } : {}) },
-      body: { motif_id: f.cni, lieu_id: f.hotelDeVille, starts_at: creneaux[index], user: { first_name: 'Usager', last_name: `Défi ${index}`, email: `defi${index}@example.fr` } },
-    });
-  };
   const holds = async () => (await test.sql(`SELECT count(*)::int AS n FROM rdv_holds`))[0].n as number;
   const expectChallenge = (answer: Awaited<ReturnType<typeof book>>) => {
     expect(answer.status).toBe(428);

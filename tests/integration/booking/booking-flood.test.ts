@@ -1,7 +1,7 @@
 import { clientNetwork, HOLD_MS, ORGANISATION_PRESSURE_HOLDS, SHORT_HOLD_MS } from '../../../platform/src/booking/holds';
 import { TestPlatform } from '../../support/platform';
 import { expectProblem } from '../foundation/helpers';
-import { bookingFixture, type BookingFixture, expectStatus, NOW, publicCreneaux, solvedProof } from './helpers';
+import { bookingFixture, type BookingFixture, expectStatus, NOW, solvedProof, successivePublicBookings } from './helpers';
 
 /**
  * Online booking against a flood of unconfirmed holds: quotas per network (behind the
@@ -12,25 +12,19 @@ import { bookingFixture, type BookingFixture, expectStatus, NOW, publicCreneaux,
 describe('public booking under a flood', () => {
   let test: TestPlatform;
   let f: BookingFixture;
-  let creneaux: string[];
-  let next = 0;
+  let bookNext: Awaited<ReturnType<typeof successivePublicBookings>>;
 
   beforeAll(async () => {
     test = await TestPlatform.start({ now: NOW, config: { trustProxy: true } });
     f = await bookingFixture(test);
-    creneaux = (await publicCreneaux(test, f.mairieSlug, f.cni, f.hotelDeVille, '2026-12-01', '2026-12-31')).map((slot) => slot.starts_at);
+    bookNext = await successivePublicBookings(test, f, 'Flot');
   });
   afterAll(() => test?.stop());
 
-  /** Books the next free créneau for a new email, from `address` as the proxy says (none: the machine itself), solving a challenge if asked. */
+  /** Books the next free créneau for a new usager, from `address` as the proxy says (none: the machine itself), solving a challenge if asked. */
   const book = async (address?: string) => {
-    const index = next++;
-    const send = (proof?: string) => test.call('post', '/api/public/rdvs', {
-      headers: { ...(address ? { 'x-forwarded-for': address } : {}), ...(proof ? { 'proof-of-work': proof } : {}) },
-      body: { motif_id: f.cni, lieu_id: f.hotelDeVille, starts_at: creneaux[index], user: { first_name: 'Usager', last_name: `Flot ${index}`, email: `flot${index}@example.fr` } },
-    });
-    const answer = await send();
-    return answer.status === 428 ? send(await solvedProof(answer.body.challenge)) : answer;
+    const answer = await bookNext(address);
+    return answer.status === 428 ? bookNext(address, await solvedProof(answer.body.challenge)) : answer;
   };
   const holdMinutes = (answer: { body: { expires_at: string } }) => (new Date(answer.body.expires_at).getTime() - NOW.getTime()) / 60_000;
 

@@ -57,6 +57,23 @@ export async function publicCreneaux(test: TestPlatform, slug: string, motifId: 
   return response.body.data as { starts_at: string; ends_at: string; agent_id: string; lieu_id: string }[];
 }
 
+/**
+ * Online bookings of the Hôtel de ville's CNI créneaux in December, one after another, each
+ * for a new usager (`<label> N`): from `address` as the reverse proxy says (none: the machine
+ * itself), with a Proof-Of-Work header if given.
+ */
+export async function successivePublicBookings(test: TestPlatform, f: BookingFixture, label: string) {
+  const creneaux = (await publicCreneaux(test, f.mairieSlug, f.cni, f.hotelDeVille, '2026-12-01', '2026-12-31')).map((slot) => slot.starts_at);
+  let next = 0;
+  return (address?: string, proof?: string) => {
+    const index = next++;
+    return test.call('post', '/api/public/rdvs', {
+      headers: { ...(address ? { 'x-forwarded-for': address } : {}), ...(proof ? { 'proof-of-work': proof } : {}) },
+      body: { motif_id: f.cni, lieu_id: f.hotelDeVille, starts_at: creneaux[index], user: { first_name: 'Usager', last_name: `${label} ${index}`, email: `${label.toLowerCase()}${index}@example.fr` } },
+    });
+  };
+}
+
 /** The code sent for an online booking or an usager account (sealed in the outbox event the notifications send). */
 export async function sentCode(test: TestPlatform, model: 'rdv_hold' | 'usager_account', recordId: string): Promise<string> {
   const [event] = await test.sql(`SELECT payload FROM outbox_events WHERE model = $1 AND record_id = $2 ORDER BY id DESC LIMIT 1`, [model, recordId]);
