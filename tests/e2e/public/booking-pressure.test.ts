@@ -1,8 +1,7 @@
-import { auditScreen, Browser, ensureUiBuilt, openBrowser } from '../admin/support';
+import { auditScreen, Browser } from '../admin/support';
 import { CHALLENGE_ORGANISATION_PENDING_HOLDS } from '../../../platform/src/booking/challenges';
-import { fastJobs, RunningPipeline, startPipeline } from '../../integration/notifications/pipeline';
 import { TestPlatform } from '../../support/platform';
-import { BookableMotif, chooseFirstSlot, confirmationCode, fillIdentity, openPlages, openSlots, ORGANISATION } from './support';
+import { BookableMotif, chooseFirstSlot, confirmationCode, fillIdentity, openSlots, ORGANISATION, startPortal } from './support';
 
 /*
  * The public portal while the Mairie is flooded with bookings awaiting their code: the
@@ -11,24 +10,17 @@ import { BookableMotif, chooseFirstSlot, confirmationCode, fillIdentity, openPla
  * the usager sees the usual code screen and confirms.
  */
 
+let portal: Awaited<ReturnType<typeof startPortal>>;
 let test: TestPlatform;
-let pipeline: RunningPipeline;
 let browser: Browser;
 let motif: BookableMotif;
 
 beforeAll(async () => {
-  ensureUiBuilt('public-ui');
-  test = await TestPlatform.start({ config: { jobs: fastJobs() } });
-  pipeline = await startPipeline(test);
-  motif = await openPlages(test);
-  browser = await openBrowser();
+  portal = await startPortal();
+  ({ test, browser, motif } = portal);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await pipeline?.stop();
-  await test?.stop();
-});
+afterAll(() => portal?.stop());
 
 it('books under pressure: the challenge is solved in the page, unseen, and the booking is confirmed', async () => {
   const from = new Date(test.clock.now().getTime() + 14 * 24 * 3600_000).toISOString().slice(0, 10);

@@ -1,8 +1,7 @@
 import type { Page } from 'playwright-core';
-import { auditScreen, Browser, ensureUiBuilt, gzippedSize, openBrowser } from '../admin/support';
-import { fastJobs, RunningPipeline, startPipeline } from '../../integration/notifications/pipeline';
+import { auditScreen, Browser, gzippedSize, openBrowser } from '../admin/support';
 import { TestPlatform } from '../../support/platform';
-import { BookableMotif, chooseFirstSlot, confirmationCode, emailTo, fillIdentity, MOTIF_NAME, openPlages, openSlots, ORGANISATION, shows } from './support';
+import { BookableMotif, chooseFirstSlot, confirmationCode, emailTo, fillIdentity, MOTIF_NAME, openSlots, ORGANISATION, shows, startPortal } from './support';
 
 /*
  * The public portal driven in Chromium against a running platform: an usager
@@ -12,25 +11,17 @@ import { BookableMotif, chooseFirstSlot, confirmationCode, emailTo, fillIdentity
  * screen; screenshots land in artifacts/screenshots/public/.
  */
 
+let portal: Awaited<ReturnType<typeof startPortal>>;
 let test: TestPlatform;
-let pipeline: RunningPipeline;
 let browser: Browser;
 let motif: BookableMotif;
 
 beforeAll(async () => {
-  ensureUiBuilt('public-ui');
-  // The codes travel as usagers get them: outbox, queue, notifications, the dev mailbox.
-  test = await TestPlatform.start({ config: { jobs: fastJobs() } });
-  pipeline = await startPipeline(test);
-  motif = await openPlages(test);
-  browser = await openBrowser();
+  portal = await startPortal();
+  ({ test, browser, motif } = portal);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await pipeline?.stop();
-  await test?.stop();
-});
+afterAll(() => portal?.stop());
 
 /** A fresh tab, so one test's page state never leaks into another's. */
 async function newPage(): Promise<Page> {

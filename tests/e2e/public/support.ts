@@ -1,6 +1,7 @@
 import type { Locator, Page } from 'playwright-core';
-import { waitFor } from '../../integration/notifications/pipeline';
+import { fastJobs, startPipeline, waitFor } from '../../integration/notifications/pipeline';
 import { demoIds, TestPlatform } from '../../support/platform';
+import { Browser, ensureUiBuilt, openBrowser } from '../admin/support';
 
 /** The demo motif every test books: open to everyone, on site at the Mairie, 20 minutes. */
 export const MOTIF_NAME = "Carte d'identité et passeport";
@@ -9,6 +10,27 @@ export const ORGANISATION = 'mairie-val-fleuri';
 export interface BookableMotif {
   motifId: string;
   lieuId: string;
+}
+
+/**
+ * The portal as usagers meet it, in Chromium: the platform with its pipeline running, so
+ * codes travel as usagers get them (outbox, queue, notifications, the dev mailbox), and the
+ * CNI motif open to online booking (`openPlages`).
+ */
+export async function startPortal(): Promise<{ test: TestPlatform; browser: Browser; motif: BookableMotif; stop(): Promise<void> }> {
+  ensureUiBuilt('public-ui');
+  const test = await TestPlatform.start({ config: { jobs: fastJobs() } });
+  const pipeline = await startPipeline(test);
+  const motif = await openPlages(test);
+  const browser = await openBrowser();
+  return {
+    test, browser, motif,
+    async stop() {
+      await browser.close();
+      await pipeline.stop();
+      await test.stop();
+    },
+  };
 }
 
 /** The day `days` from `now` in the territory's zone, `YYYY-MM-DD`. */
