@@ -101,7 +101,7 @@ describe('admin UI: motifs and lieux', () => {
     await page.getByRole('link', { name: 'Dupliquer Mariage — constitution du dossier' }).click();
     await page.getByRole('heading', { name: 'Dupliquer un motif' }).waitFor();
     const name = page.getByRole('textbox', { name: 'Nom *' });
-    await page.waitForFunction(`document.getElementById('field-name')?.value !== ''`);
+    await page.waitForFunction(() => (document.getElementById('field-name') as HTMLInputElement | null)?.value !== '');
     expect(await name.inputValue()).toBe('Mariage — constitution du dossier (copie)');
     await name.fill('Mariage — en visioconférence');
     await page.getByRole('radio', { name: 'Par visioconférence' }).check();

@@ -27,7 +27,8 @@ describe('admin UI: trouver un rendez-vous', () => {
   const at = (time: string) => DateTime.fromISO(`${monday.toISODate()}T${time}`, { zone: ZONE }).toISO({ suppressMilliseconds: true })!;
   const slot = (time: string, agentId: string): Locator => page.locator(`[data-test="creneau"][data-starts-at="${at(time)}"][data-agent="${agentId}"]`);
   /** Waits for the list to show `n` créneaux (it reloads after each change of the search). */
-  const slotCount = (n: number) => page.waitForFunction(`document.querySelectorAll('[data-test="creneau"]').length === ${n}`);
+  // A function, not a string: a string is evaluated in the page, which its CSP (no 'unsafe-eval') refuses.
+  const slotCount = (n: number) => page.waitForFunction((count) => document.querySelectorAll('[data-test="creneau"]').length === count, n);
   const dialog = () => page.getByRole('dialog', { name: 'Réserver le créneau' });
   /** Closes an open multiple-choice menu, and waits until it is gone before the next keystroke. */
   const closeMenu = async () => {
