@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ROOT_DIR } from './paths';
+import { readRetentionSettings, RetentionSettings } from './retention/settings';
 
 /** Instance settings, read once from the environment (README documents each). */
 export interface PlatformConfig {
@@ -28,6 +29,8 @@ export interface PlatformConfig {
   /** Namespace of the queue's keys in Redis, so several installs (or test files) can share one Redis. */
   queuePrefix: string;
   jobs: JobSettings;
+  /** RGPD retention periods (retention/settings.ts): out of their bounds, the start is refused. */
+  retention: RetentionSettings;
   /** The environment plugins read their declared instance settings from (`ANTS_HUB_AUTH_TOKEN`...). */
   env: Record<string, string | undefined>;
 }
@@ -71,6 +74,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     secretsKey: env.SECRETS_KEY || undefined,
     queuePrefix: env.QUEUE_PREFIX || 'lapin',
     env: { ...env },
+    retention: readRetentionSettings(env),
     jobs: {
       pollMs: Number(env.JOB_POLL_MS ?? 500),
       retryBaseMs: Number(env.JOB_RETRY_BASE_MS ?? 5_000),
