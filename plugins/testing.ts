@@ -13,8 +13,8 @@ import { pluginDocumentSchema } from '../platform/src/plugins/config';
 import { HttpClient } from '../platform/src/plugins/http-client';
 import { sameSecret } from '../platform/src/plugins/partner-routes';
 import {
-  CoreCreneau, CoreCreneauxSearch, CoreLieu, CoreMotif, CoreOrganisation, CoreRdv, DomainEvent, PartnerReply, PluginAgent,
-  PluginContext, PluginCore, PluginDefinition, PluginJobOptions, PluginJobRun, PluginSettings,
+  CoreAgent, CoreCreneau, CoreCreneauxSearch, CoreLieu, CoreMotif, CoreOrganisation, CoreRdv, DomainEvent, PartnerReply, PluginAgent,
+  PluginContext, PluginCore, PluginDefinition, PluginJobOptions, PluginJobRun, PluginSecrets, PluginSettings,
 } from '../platform/src/plugins/sdk';
 
 export interface LogEntry {
@@ -54,6 +54,7 @@ export interface HarnessOptions<Config> {
 export interface CoreRecords {
   timeZone: string;
   organisations: Omit<CoreOrganisation, 'plugin_enabled'>[];
+  agents: CoreAgent[];
   lieux: CoreLieu[];
   motifs: CoreMotif[];
   rdvs: CoreRdv[];
@@ -69,6 +70,8 @@ export interface PartnerAnswer {
 }
 
 export interface AgentOptions {
+  /** `agent-under-test` by default. */
+  id?: string;
   territorialAdmin?: boolean;
   /** organisation id → access level. */
   roles?: Record<string, 'basic' | 'admin' | 'intervenant'>;
@@ -190,11 +193,8 @@ export class PluginTestHarness<Config> {
       settingsFor: async (organisation) => this.settingsFor(organisation),
       logger: { info: log('info'), warn: log('warn'), error: log('error') },
       http: new HttpClient({ allowPrivateTargets: this.options.allowPrivateTargets ?? true, maxTimeoutMs: this.options.httpTimeoutMs ?? 10_000 }),
-      secrets: {
-        get: async (name) => this.secrets.get(name) ?? null,
-        set: async (name, value) => void this.secrets.set(name, value),
-        delete: async (name) => void this.secrets.delete(name),
-      },
+      secrets: this.secretsUnder(''),
+      agentSecrets: (agentId) => this.secretsUnder(`agent/${agentId}/`),
       queue: { add: async (job, payload, options = {}) => void this.jobs.push({ job, payload, options }) },
       db: {
         query: () => Promise.reject(new AppError('unavailable', 'The test harness has no database: test plugins with tables in tests/integration')),
@@ -206,9 +206,18 @@ export class PluginTestHarness<Config> {
     };
   }
 
+  /** Secrets in `secrets`, an agent's under `agent/<id>/<name>`. */
+  private secretsUnder(prefix: string): PluginSecrets {
+    return {
+      get: async (name) => this.secrets.get(prefix + name) ?? null,
+      set: async (name, value) => void this.secrets.set(prefix + name, value),
+      delete: async (name) => void this.secrets.delete(prefix + name),
+    };
+  }
+
   /** `ctx.core` over the test's records, filtered as the platform filters. */
   private core(): PluginCore {
-    const records: CoreRecords = { timeZone: 'Europe/Paris', organisations: [], lieux: [], motifs: [], rdvs: [], creneaux: [], ...this.options.core };
+    const records: CoreRecords = { timeZone: 'Europe/Paris', agents: [], organisations: [], lieux: [], motifs: [], rdvs: [], creneaux: [], ...this.options.core };
     const publicUrl = this.options.publicUrl ?? 'https://rdv.test';
     const within = <T>(ids: readonly T[] | undefined, value: T) => !ids || ids.includes(value);
     const found = <T>(value: T | undefined, what: string): T => {
@@ -222,6 +231,10 @@ export class PluginTestHarness<Config> {
       motifs: async (filter = {}) => records.motifs.filter((motif) => within(filter.organisationIds, motif.organisation_id) && within(filter.ids, motif.id)
         && within(filter.categories, motif.category ?? '')),
       rdv: async (id) => records.rdvs.find((rdv) => rdv.id === id) ?? null,
+      agent: async (id) => records.agents.find((agent) => agent.id === id) ?? null,
+      rdvsOfAgent: async ({ agentId, endsAfter }) => records.rdvs
+        .filter((rdv) => rdv.agent_ids.includes(agentId) && Date.parse(rdv.ends_at) > endsAfter.getTime())
+        .sort((a, b) => Date.parse(a.starts_at) - Date.parse(b.starts_at)),
       rdvsByUsagerField: async ({ field, values, endsAfter }) => records.rdvs.filter((rdv) => Date.parse(rdv.ends_at) > endsAfter.getTime()
         && rdv.usagers.some((usager) => values.includes(String(usager.custom_fields[field])))),
       creneaux: async (search) => {
@@ -239,6 +252,7 @@ export class PluginTestHarness<Config> {
           return `${publicUrl}/public/rdvs/token-of-${participationId}`;
         },
         adminRdv: (rdvId) => `${publicUrl}/admin/rdvs/${rdvId}`,
+        adminAccount: (query = {}) => `${publicUrl}/admin/account${Object.keys(query).length ? `?${new URLSearchParams(query)}` : ''}`,
         publicOrganisation: (slug) => `${publicUrl}/public/organisations/${encodeURIComponent(slug)}`,
         partnerRoutes: () => `${publicUrl}/api/${this.plugin.name}`,
       },
@@ -247,13 +261,14 @@ export class PluginTestHarness<Config> {
 }
 
 /** An agent with the platform's rules: 404 outside one's organisations, 403 without admin rights. */
-function testAgent({ territorialAdmin = false, roles = {} }: AgentOptions): PluginAgent {
+function testAgent({ id = 'agent-under-test', territorialAdmin = false, roles = {} }: AgentOptions): PluginAgent {
   const member = (organisationId: string) => {
     if (!territorialAdmin && !roles[organisationId]) throw AppError.notFound('Organisation');
   };
   return {
-    id: 'agent-under-test',
+    id,
     territorialAdmin,
+    organisationIds: Object.keys(roles),
     requireMember: async (organisationId) => member(organisationId),
     async requireOrganisationAdmin(organisationId) {
       member(organisationId);

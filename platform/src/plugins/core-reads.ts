@@ -4,6 +4,7 @@
  * nothing in the territory, answer null or nothing: another territory's rows do not exist here.
  */
 import { In, IsNull } from 'typeorm';
+import { Agent } from '../agents/agent.entity';
 import { isoInZone } from '../agenda/iso';
 import { issueRdvLink } from '../booking/links';
 import { rdvIdsByUsagerField, usagersCustomFields } from '../booking/lookups';
@@ -26,8 +27,15 @@ import { partnerRoutesPath } from './partner-routes';
 
 /** An rdv lasts at most 12 hours (a constraint of the rdvs table): so does a créneau asked for. */
 const MAX_DURATION_IN_MIN = 12 * 60;
+/** An agent's rdvs read at once (an initial sync over months): more is a bug, not an agenda. */
+const MAX_AGENT_RDVS = 5000;
 /** Matches no agent: a plugin searching as an agent sees the whole organisation, as its admins do. */
 const NO_AGENT = '00000000-0000-0000-0000-000000000000';
+
+function withQuery(url: string, query: Record<string, string>): string {
+  const search = new URLSearchParams(query).toString();
+  return search ? `${url}?${search}` : url;
+}
 
 /** Uuids only: anything else names nothing (and must not reach SQL as a uuid). */
 function uuidsIn(ids: readonly string[] | undefined): string[] | undefined {
@@ -203,6 +211,19 @@ export function createPluginCore(
       const [rdv] = await inTerritory(async () => coreRdvs(await loadRdvRecords([id]), await zone()));
       return rdv ?? null;
     },
+    agent: async (id) => {
+      if (!isUuid(id)) return null;
+      const agent = await inTerritory(() => tx().findOneBy(Agent, { id, deleted_at: IsNull() }));
+      return agent && { id: agent.id, first_name: agent.first_name, last_name: agent.last_name, email: agent.email };
+    },
+    rdvsOfAgent: ({ agentId, endsAfter }) => inTerritory(async () => {
+      if (!isUuid(agentId)) return [];
+      const rows: { id: string }[] = await tx().query(
+        `SELECT r.id FROM rdvs r JOIN rdv_agents a ON a.rdv_id = r.id WHERE a.agent_id = $1 AND r.ends_at > $2
+          ORDER BY r.starts_at, r.id LIMIT ${MAX_AGENT_RDVS}`, [agentId, endsAfter]);
+      const byId = new Map((await coreRdvs(await loadRdvRecords(rows.map((row) => row.id)), await zone())).map((rdv) => [rdv.id, rdv]));
+      return rows.map((row) => byId.get(row.id)!);
+    }),
     rdvsByUsagerField: ({ field, values, endsAfter }) => inTerritory(async () =>
       coreRdvs(await loadRdvRecords(await rdvIdsByUsagerField(field, values, endsAfter)), await zone())),
     creneaux: creneauxBatcher(platform, inTerritory),
@@ -218,6 +239,7 @@ export function createPluginCore(
         return issueRdvLink(platform, participationId);
       }),
       adminRdv: (rdvId) => rdvAdminUrl(platform, rdvId),
+      adminAccount: (query = {}) => withQuery(`${platform.config.publicUrl}/admin/account`, query),
       publicOrganisation: (slug) => `${platform.config.publicUrl}/public/organisations/${encodeURIComponent(slug)}`,
       partnerRoutes: () => `${platform.config.publicUrl}${partnerRoutesPath(pluginName)}`,
     },

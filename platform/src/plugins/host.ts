@@ -11,7 +11,7 @@ import { createPluginCore } from './core-reads';
 import { effectiveSettings, pluginConfigKey, PluginDocument, pluginSchemaSource } from './config';
 import { HttpClient } from './http-client';
 import { checkPlugins } from './manifest';
-import { eventMatches, PluginContext, PluginDefinition, PluginJobOptions, PluginSettings } from './sdk';
+import { eventMatches, PluginContext, PluginDefinition, PluginJobOptions, PluginSecrets, PluginSettings } from './sdk';
 import { secretBoxFor } from './secrets';
 
 type AnyPlugin = PluginDefinition<any>;
@@ -61,8 +61,32 @@ export function createPluginContext(platform: Platform, plugin: AnyPlugin, scope
   // The structured result gives rows whatever the statement (TypeORM answers [rows, count] for UPDATE).
   const query = <T>(sql: string, parameters: unknown[] = []) =>
     inTerritory(async () => (await tx().queryRunner!.query(sql, parameters, true)).records as T[]);
-  // Bound to where the secret belongs: a sealed value copied to another plugin or territory does not open.
-  const secretPlace = (name: string) => `${territoryId}/${plugin.name}/${name}`;
+  // Bound to where the secret belongs: a sealed value copied to another plugin, territory or agent does not open.
+  const secretsUnder = (prefix: string): PluginSecrets => {
+    const place = (name: string) => {
+      // Names hold no '/': an agent's secrets (`agent/<id>/...`) stay apart from the territory's.
+      if (name.includes('/')) throw new Error(`A secret's name may not contain "/": ${name}`);
+      return `${territoryId}/${plugin.name}/${prefix}${name}`;
+    };
+    return {
+      async get(name) {
+        const where = place(name);
+        const [row] = await query<{ sealed: string }>(`SELECT sealed FROM plugin_secrets WHERE plugin = $1 AND name = $2`, [plugin.name, prefix + name]);
+        return row ? secretBoxFor(platform.config).open(row.sealed, where) : null;
+      },
+      async set(name, value) {
+        await query(
+          `INSERT INTO plugin_secrets (territory_id, plugin, name, sealed) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (territory_id, plugin, name) DO UPDATE SET sealed = EXCLUDED.sealed, updated_at = now()`,
+          [territoryId, plugin.name, prefix + name, secretBoxFor(platform.config).seal(value, place(name))],
+        );
+      },
+      async delete(name) {
+        place(name);
+        await query(`DELETE FROM plugin_secrets WHERE plugin = $1 AND name = $2`, [plugin.name, prefix + name]);
+      },
+    };
+  };
   const logAs = (level: 'info' | 'warn' | 'error') => (message: string, fields: Record<string, unknown> = {}) =>
     log(level, message, { plugin: plugin.name, territory_id: territoryId, organisation_id: organisationId, ...fields });
 
@@ -74,22 +98,8 @@ export function createPluginContext(platform: Platform, plugin: AnyPlugin, scope
     settingsFor: (organisation) => inTerritory(() => readPluginSettings(platform, plugin, organisation)),
     logger: { info: logAs('info'), warn: logAs('warn'), error: logAs('error') },
     http: new HttpClient({ allowPrivateTargets: platform.config.allowPrivateWebhookTargets, maxTimeoutMs: platform.config.jobs.httpTimeoutMs }),
-    secrets: {
-      async get(name) {
-        const [row] = await query<{ sealed: string }>(`SELECT sealed FROM plugin_secrets WHERE plugin = $1 AND name = $2`, [plugin.name, name]);
-        return row ? secretBoxFor(platform.config).open(row.sealed, secretPlace(name)) : null;
-      },
-      async set(name, value) {
-        await query(
-          `INSERT INTO plugin_secrets (territory_id, plugin, name, sealed) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (territory_id, plugin, name) DO UPDATE SET sealed = EXCLUDED.sealed, updated_at = now()`,
-          [territoryId, plugin.name, name, secretBoxFor(platform.config).seal(value, secretPlace(name))],
-        );
-      },
-      async delete(name) {
-        await query(`DELETE FROM plugin_secrets WHERE plugin = $1 AND name = $2`, [plugin.name, name]);
-      },
-    },
+    secrets: secretsUnder(''),
+    agentSecrets: (agentId) => secretsUnder(`agent/${agentId}/`),
     queue: { add: (job, payload, options) => addPluginJob(platform, plugin, { territory_id: territoryId, organisation_id: organisationId, payload }, job, options) },
     db: { query, transaction: inTerritory },
     now: () => platform.clock.now(),

@@ -24,6 +24,7 @@ function pluginAgent(actor: AgentActor): PluginAgent {
   return {
     id: actor.agentId,
     territorialAdmin: actor.territorialAdmin,
+    organisationIds: [...actor.roles.keys()],
     async requireMember(organisationId) {
       requireMember(actor, organisationId);
       await requireExisting(organisationId);

@@ -98,6 +98,8 @@ export interface PluginContext<Config = Record<string, unknown>> {
   logger: PluginLogger;
   http: PluginHttpClient;
   secrets: PluginSecrets;
+  /** Secrets of one agent (an OAuth token), encrypted like `secrets`, apart from the territory's and other agents'. */
+  agentSecrets(agentId: string): PluginSecrets;
   queue: PluginQueue;
   db: PluginDatabase;
   /** The platform's clock. */
@@ -135,6 +137,15 @@ export interface CoreMotif {
   location_type: 'public_office' | 'phone' | 'home' | 'visio';
   bookable_by: 'agents' | 'agents_and_prescripteurs' | 'everyone';
   collectif: boolean;
+}
+
+/** An agent of the territory, as a plugin needs it to address them at a partner (a sign-in hint). */
+export interface CoreAgent {
+  id: string;
+  first_name: string | null;
+  last_name: string | null;
+  /** Null for an intervenant (an agenda without a login). */
+  email: string | null;
 }
 
 export interface CoreRdvUsager {
@@ -197,6 +208,10 @@ export interface PluginCore {
   motifs(filter?: { organisationIds?: string[]; ids?: string[]; categories?: string[] }): Promise<CoreMotif[]>;
   /** An rdv with its usagers, or null (deleted, unknown, another territory). */
   rdv(id: string): Promise<CoreRdv | null>;
+  /** An agent of the territory (not removed), or null. */
+  agent(id: string): Promise<CoreAgent | null>;
+  /** The agent's rdvs ending after `endsAfter`, cancelled ones included, oldest first (an initial sync). */
+  rdvsOfAgent(query: { agentId: string; endsAfter: Date }): Promise<CoreRdv[]>;
   /** Rdvs ending after `endsAfter`, whose usagers carry `usagerField` with one of `values` (e.g. pré-demande numbers). */
   rdvsByUsagerField(query: { field: string; values: string[]; endsAfter: Date }): Promise<CoreRdv[]>;
   /** Free créneaux, as the API's search finds them (delays, plages, absences, holidays, closures). */
@@ -208,6 +223,8 @@ export interface PluginCore {
     manageParticipation(participationId: string): Promise<string>;
     /** The rdv's fiche in the admin UI. */
     adminRdv(rdvId: string): string;
+    /** « Mon compte » in the admin UI, with `query` (an OAuth callback sending the agent back with its result). */
+    adminAccount(query?: Record<string, string>): string;
     /** An organisation's page on the public portal, by its slug. */
     publicOrganisation(slug: string): string;
     /** The base URL of this plugin's partner routes (`<public URL>/api/<plugin>`): what the partner is told. */
@@ -305,6 +322,11 @@ export class PartnerReply {
     readonly body: unknown,
     readonly headers: Record<string, string> = {},
   ) {}
+
+  /** Sends the browser to `location` (302): an OAuth callback going back to the UI. */
+  static redirect(location: string): PartnerReply {
+    return new PartnerReply(302, `Redirecting to ${location}`, { location });
+  }
 }
 
 export interface PartnerRequest<Config = Record<string, unknown>> {
@@ -351,6 +373,8 @@ export interface PluginJobRun {
 export interface PluginAgent {
   id: string;
   territorialAdmin: boolean;
+  /** The organisations the agent belongs to (a territorial admin's own roles, not every organisation). */
+  organisationIds: string[];
   /** 404 when the organisation does not exist or the agent is not in it. */
   requireMember(organisationId: string): Promise<void>;
   /** 404 as above, 403 when the agent is not an admin of it. */
