@@ -14,7 +14,9 @@ import { waitingRoomRoutes } from '../notifications/waiting-room';
 import { publicOrganisationRoutes } from '../organisations/public-routes';
 import { organisationRoutes } from '../organisations/routes';
 import { pluginRoutes } from '../plugins/routes';
+import { retentionRoutes } from '../retention/routes';
 import { schedulingRoutes } from '../scheduling/routes';
+import { statisticsRoutes } from '../statistics/routes';
 import { serviceRoutes } from '../services/routes';
 import { tenancyRoutes } from '../tenancy/routes';
 import { territoryRoutes } from '../territories/routes';
@@ -25,6 +27,7 @@ import type { RouteDefinition } from './route';
 export const API_ROUTES: RouteDefinition[] = [
   ...authRoutes,
   ...territoryRoutes,
+  ...retentionRoutes,
   ...tenancyRoutes,
   ...configurationRoutes,
   ...formRoutes,
@@ -44,4 +47,5 @@ export const API_ROUTES: RouteDefinition[] = [
   ...notificationRoutes,
   ...waitingRoomRoutes,
   ...pluginRoutes,
+  ...statisticsRoutes,
 ] as RouteDefinition[];

@@ -1,0 +1,260 @@
+/**
+ * An organisation's or a territory's figures over a period (issue 20, INTEGRATIONS.md §4):
+ * every figure is a GROUP BY in PostgreSQL over the period's rows, read through the
+ * (organisation or territory, starts_at / created_at) indexes, in the caller's tenant
+ * transaction; JavaScript only shapes the few grouped rows. Weeks start on Monday in the
+ * territory's time zone and are named by that Monday (YYYY-MM-DD).
+ */
+import { DateTime } from 'luxon';
+import { territoryTimeZone } from '../agenda/definitions';
+import { localDaysWindow } from '../agenda/time';
+import { tx } from '../db/database';
+import { AppError } from '../errors';
+import { isUuid } from '../http/ids';
+import { serviceName } from '../services/catalogue';
+import { RDV_STATUSES } from '../booking/rdv.entity';
+
+/** A year and a little: a territory's year of statistics is the heaviest question asked. */
+const MAX_PERIOD_DAYS = 400;
+const DEFAULT_PERIOD_DAYS = 90;
+
+/** Whose figures: one organisation, or the whole territory (optionally narrowed to one organisation). */
+export type StatisticsScope = { organisationId: string } | { territoryId: string };
+
+export interface StatisticsFilters {
+  motifId: string | null;
+  lieuId: string | null;
+  agentId: string | null;
+  service: string | null;
+  organisationId: string | null;
+}
+
+export interface StatisticsQuery {
+  from: string;
+  to: string;
+  zone: string;
+  start: Date;
+  end: Date;
+  filters: StatisticsFilters;
+}
+
+function readId(raw: string | undefined, name: string): string | null {
+  if (raw === undefined || raw === '') return null;
+  if (!isUuid(raw)) throw new AppError('malformed', `${name} must be an id`, [{ path: name, message: 'must be an id' }]);
+  return raw;
+}
+
+/** `from`/`to` are inclusive local days (the last 90 days to today by default); filters are optional. */
+export async function readStatisticsQuery(query: Record<string, string | undefined>, today: Date): Promise<StatisticsQuery> {
+  const zone = await territoryTimeZone();
+  const todayLocal = DateTime.fromJSDate(today, { zone });
+  const to = query.to || todayLocal.toISODate()!;
+  const from = query.from || DateTime.fromISO(to, { zone }).minus({ days: DEFAULT_PERIOD_DAYS - 1 }).toISODate() || to;
+  const window = localDaysWindow(from, to, zone);
+  if (window.end - window.start > (MAX_PERIOD_DAYS + 1) * 86_400_000) {
+    throw AppError.invalid('The period is too long', [{ path: 'to', message: `must be at most ${MAX_PERIOD_DAYS} days after from` }]);
+  }
+  return {
+    from, to, zone,
+    start: new Date(window.start),
+    end: new Date(window.end),
+    filters: {
+      motifId: readId(query.motif_id, 'motif_id'),
+      lieuId: readId(query.lieu_id, 'lieu_id'),
+      agentId: readId(query.agent_id, 'agent_id'),
+      service: query.service || null,
+      organisationId: readId(query.organisation_id, 'organisation_id'),
+    },
+  };
+}
+
+/**
+ * The rdvs a figure counts, as SQL over `rdvs r JOIN motifs m`: the scope first (the
+ * indexed column), then the filters. Parameters $1..$6; callers add theirs from $7.
+ */
+function rdvScope(scope: StatisticsScope, filters: StatisticsFilters): { where: string; parameters: unknown[] } {
+  const byOrganisation = 'organisationId' in scope;
+  return {
+    where: `${byOrganisation ? 'r.organisation_id = $1' : 'r.territory_id = $1'} AND r.status <> 'pending'
+      AND ($2::uuid IS NULL OR r.motif_id = $2) AND ($3::uuid IS NULL OR r.lieu_id = $3)
+      AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM rdv_agents ra WHERE ra.rdv_id = r.id AND ra.agent_id = $4))
+      AND ($5::text IS NULL OR m.service_id = $5) AND ($6::uuid IS NULL OR r.organisation_id = $6)`,
+    parameters: [
+      byOrganisation ? scope.organisationId : scope.territoryId,
+      filters.motifId, filters.lieuId, filters.agentId, filters.service, filters.organisationId,
+    ],
+  };
+}
+
+type Row = Record<string, any>;
+
+/** Counts per status, every status present (0 when none). */
+function byStatus(rows: Row[], statuses: readonly string[]): Record<string, number> {
+  const counts = Object.fromEntries(statuses.map((status) => [status, 0]));
+  for (const row of rows) counts[row.status] = Number(row.count);
+  return counts;
+}
+
+/** The share of due rdvs (not cancelled) the usager missed; null for a week with none due. */
+function noshowRate(counts: Record<string, number>): number | null {
+  const due = counts.unknown + counts.seen + counts.noshow;
+  return due === 0 ? null : Math.round((counts.noshow / due) * 10_000) / 10_000;
+}
+
+/** How long before their rdv usagers booked, in buckets of days. */
+const LEAD_TIME_BUCKETS = [
+  { key: 'same_day', label: 'Le jour même', upToHours: 24 },
+  { key: 'up_to_2_days', label: '1 à 2 jours', upToHours: 72 },
+  { key: 'up_to_7_days', label: '3 à 7 jours', upToHours: 8 * 24 },
+  { key: 'up_to_14_days', label: '8 à 14 jours', upToHours: 15 * 24 },
+  { key: 'up_to_30_days', label: '15 à 30 jours', upToHours: 31 * 24 },
+  { key: 'over_30_days', label: 'Plus de 30 jours', upToHours: null },
+] as const;
+
+export async function computeStatistics(scope: StatisticsScope, query: StatisticsQuery, now: Date) {
+  const { where, parameters } = rdvScope(scope, query.filters);
+  const period = [...parameters, query.start, query.end];
+  const week = (column: string) => `to_char(date_trunc('week', ${column} AT TIME ZONE $9::text), 'YYYY-MM-DD')`;
+
+  const statuses: Row[] = await tx().query(
+    `SELECT r.status, count(*)::int AS count FROM rdvs r JOIN motifs m ON m.id = r.motif_id
+      WHERE ${where} AND r.starts_at >= $7 AND r.starts_at < $8 GROUP BY r.status`, period);
+  const participationStatuses: Row[] = await tx().query(
+    `SELECT p.status, count(*)::int AS count FROM rdvs r JOIN motifs m ON m.id = r.motif_id JOIN participations p ON p.rdv_id = r.id
+      WHERE ${where} AND r.starts_at >= $7 AND r.starts_at < $8 GROUP BY p.status`, period);
+
+  // One scan of the period's creations, grouped four ways at once.
+  const createdWeek = week('r.created_at');
+  const created: Row[] = await tx().query(
+    `SELECT ${createdWeek} AS week, r.created_by AS origin, m.service_id AS service, m.id AS motif_id,
+            min(m.name) AS motif_name, m.location_type, count(*)::int AS count,
+            GROUPING(r.created_by) AS no_origin, GROUPING(m.service_id) AS no_service, GROUPING(m.id) AS no_motif
+       FROM rdvs r JOIN motifs m ON m.id = r.motif_id
+      WHERE ${where} AND r.created_at >= $7 AND r.created_at < $8
+      GROUP BY GROUPING SETS ((${createdWeek}, r.created_by), (${createdWeek}, m.service_id), (${createdWeek}, m.id), (${createdWeek}, m.location_type))
+      ORDER BY 1, 2, 3, 5, 6`, [...period, query.zone]);
+
+  // Past rdvs: those of the period that started before now.
+  const pastEnd = new Date(Math.min(query.end.getTime(), now.getTime()));
+  const past: Row[] = await tx().query(
+    `SELECT ${week('r.starts_at')} AS week, r.status, count(*)::int AS count FROM rdvs r JOIN motifs m ON m.id = r.motif_id
+      WHERE ${where} AND r.starts_at >= $7 AND r.starts_at < $8 GROUP BY 1, r.status ORDER BY 1`,
+    [...parameters, query.start, pastEnd, query.zone]);
+
+  const bucketCase = LEAD_TIME_BUCKETS.map((bucket, index) => bucket.upToHours === null
+    ? `ELSE ${index}` : `WHEN hours < ${bucket.upToHours} THEN ${index}`).join(' ');
+  const leadTimes: Row[] = await tx().query(
+    `WITH booked AS (
+       SELECT extract(epoch FROM r.starts_at - r.created_at) / 3600 AS hours FROM rdvs r JOIN motifs m ON m.id = r.motif_id
+        WHERE ${where} AND r.starts_at >= $7 AND r.starts_at < $8 AND r.starts_at >= r.created_at)
+     SELECT CASE ${bucketCase} END AS bucket, count(*)::int AS count FROM booked GROUP BY 1`, period);
+  const [leadTimeSummary] = await tx().query(
+    `SELECT avg(extract(epoch FROM r.starts_at - r.created_at) / 3600)::float AS average_hours,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.starts_at - r.created_at) / 3600)::float AS median_hours
+       FROM rdvs r JOIN motifs m ON m.id = r.motif_id
+      WHERE ${where} AND r.starts_at >= $7 AND r.starts_at < $8 AND r.starts_at >= r.created_at`, period);
+
+  const notifications: Row[] = await tx().query(
+    `SELECT n.event, n.channel, n.status, count(*)::int AS count
+       FROM notification_receipts n JOIN rdvs r ON r.id = n.rdv_id JOIN motifs m ON m.id = r.motif_id
+      WHERE n.territory_id = current_territory_id() AND n.created_at >= $7 AND n.created_at < $8 AND ${where}
+      GROUP BY n.event, n.channel, n.status ORDER BY n.event, n.channel, n.status`, period);
+
+  const organisationOnly = 'organisationId' in scope ? scope.organisationId : query.filters.organisationId;
+  const agents: Row[] = await tx().query(
+    `WITH members AS (
+       SELECT a.id, a.first_name, a.last_name, a.email, a.password_hash IS NOT NULL AS joined, a.last_seen_at
+         FROM agents a
+        WHERE a.deleted_at IS NULL
+          AND ($9::uuid IS NULL OR EXISTS (SELECT 1 FROM agent_roles ar WHERE ar.agent_id = a.id AND ar.organisation_id = $9))),
+     worked AS (
+       SELECT ra.agent_id, count(*)::int AS rdvs_count,
+              count(*) FILTER (WHERE r.status = 'seen')::int AS seen_count,
+              count(*) FILTER (WHERE r.status = 'noshow')::int AS noshow_count
+         FROM rdvs r JOIN motifs m ON m.id = r.motif_id JOIN rdv_agents ra ON ra.rdv_id = r.id
+        WHERE ${where} AND r.starts_at >= $7 AND r.starts_at < $8 GROUP BY ra.agent_id),
+     booked AS (
+       SELECT r.created_by_agent_id AS agent_id, count(*)::int AS created_count
+         FROM rdvs r JOIN motifs m ON m.id = r.motif_id
+        WHERE ${where} AND r.created_at >= $7 AND r.created_at < $8 AND r.created_by_agent_id IS NOT NULL GROUP BY 1),
+     open AS (
+       SELECT DISTINCT p.agent_id FROM plages_ouverture p
+        WHERE ($9::uuid IS NULL OR p.organisation_id = $9) AND p.last_day >= $10::date
+          AND EXISTS (SELECT 1 FROM motifs om WHERE om.id = ANY(p.motif_ids) AND om.bookable_by <> 'agents'))
+     SELECT mb.id, mb.first_name, mb.last_name, mb.email, mb.joined, mb.last_seen_at >= $7 AS active,
+            (open.agent_id IS NOT NULL) AS open_online,
+            coalesce(w.rdvs_count, 0) AS rdvs_count, coalesce(w.seen_count, 0) AS seen_count,
+            coalesce(w.noshow_count, 0) AS noshow_count, coalesce(b.created_count, 0) AS created_count
+       FROM members mb LEFT JOIN worked w ON w.agent_id = mb.id LEFT JOIN booked b ON b.agent_id = mb.id
+       LEFT JOIN open ON open.agent_id = mb.id
+      ORDER BY coalesce(w.rdvs_count, 0) DESC, mb.last_name NULLS LAST, mb.first_name, mb.id`,
+    [...period, organisationOnly, query.from]);
+
+  return {
+    from: query.from,
+    to: query.to,
+    timezone: query.zone,
+    rdvs_by_status: byStatus(statuses, RDV_STATUSES),
+    participations_by_status: byStatus(participationStatuses, RDV_STATUSES),
+    created_per_week: createdPerWeek(created),
+    past_per_week: weekly(past),
+    lead_time: {
+      average_days: hoursToDays(leadTimeSummary?.average_hours),
+      median_days: hoursToDays(leadTimeSummary?.median_hours),
+      buckets: LEAD_TIME_BUCKETS.map((bucket, index) => ({
+        bucket: bucket.key, label: bucket.label,
+        count: Number(leadTimes.find((row) => Number(row.bucket) === index)?.count ?? 0),
+      })),
+    },
+    notifications: notifications.map((row) => ({ event: row.event, channel: row.channel, status: row.status, count: Number(row.count) })),
+    agents: {
+      total: agents.length,
+      invited: agents.filter((agent) => agent.email !== null && !agent.joined).length,
+      active: agents.filter((agent) => agent.active === true).length,
+      open_online: agents.filter((agent) => agent.open_online).length,
+      activity: agents.map((agent) => ({
+        agent_id: agent.id,
+        name: [agent.first_name, agent.last_name].filter(Boolean).join(' ') || agent.email,
+        rdvs_count: Number(agent.rdvs_count),
+        seen_count: Number(agent.seen_count),
+        noshow_count: Number(agent.noshow_count),
+        created_count: Number(agent.created_count),
+      })),
+    },
+  };
+}
+
+function hoursToDays(hours: unknown): number | null {
+  return hours === null || hours === undefined ? null : Math.round((Number(hours) / 24) * 10) / 10;
+}
+
+/** Past rdvs: one row per week, every status counted, with the week's no-show rate. */
+function weekly(rows: Row[]) {
+  const weeks = new Map<string, Record<string, number>>();
+  for (const row of rows) {
+    const counts = weeks.get(row.week) ?? Object.fromEntries(RDV_STATUSES.map((status) => [status, 0]));
+    counts[row.status] = Number(row.count);
+    weeks.set(row.week, counts);
+  }
+  return [...weeks].map(([week, counts]) => ({
+    week, ...counts, total: Object.values(counts).reduce((sum, count) => sum + count, 0), noshow_rate: noshowRate(counts),
+  }));
+}
+
+/** The grouping sets' rows, one list per grouping, each row a week and a key. */
+function createdPerWeek(rows: Row[]) {
+  const result = {
+    by_origin: [] as { week: string; origin: string; count: number }[],
+    by_service: [] as { week: string; service: string; service_name: string; count: number }[],
+    by_motif: [] as { week: string; motif_id: string; motif_name: string; count: number }[],
+    by_location_type: [] as { week: string; location_type: string; count: number }[],
+  };
+  for (const row of rows) {
+    const count = Number(row.count);
+    if (!row.no_origin) result.by_origin.push({ week: row.week, origin: row.origin, count });
+    else if (!row.no_service) result.by_service.push({ week: row.week, service: row.service, service_name: serviceName(row.service), count });
+    else if (!row.no_motif) result.by_motif.push({ week: row.week, motif_id: row.motif_id, motif_name: row.motif_name, count });
+    else result.by_location_type.push({ week: row.week, location_type: row.location_type, count });
+  }
+  return result;
+}
