@@ -333,7 +333,8 @@ const EXPIRED_HOLD_KEPT_MS = 24 * 3600_000;
  * every territory's expired holds, and deletes holds a day after expiry,
  * idempotency keys after their 24 hours, spent proofs of work once their challenge
  * expired, idle attempt counters, expired usager
- * sessions, usager accounts never verified and the links of rdvs over for a day.
+ * sessions (agents' a day after they ended), usager accounts never verified and the
+ * links of rdvs over for a day.
  */
 export async function purgeBookingLeftovers(platform: Platform): Promise<void> {
   const now = platform.clock.now();
@@ -347,6 +348,8 @@ export async function purgeBookingLeftovers(platform: Platform): Promise<void> {
     await tx().query(`DELETE FROM spent_challenges WHERE expires_at <= $1`, [now]);
     await tx().query(`DELETE FROM access_attempts WHERE updated_at <= $1 AND (locked_until IS NULL OR locked_until <= $2)`, [dayAgo, now]);
     await tx().query(`DELETE FROM usager_sessions WHERE expires_at <= $1`, [now]);
+    // Agents' sessions too, a day after they ended (revoked ones end at the latest when they expire).
+    await tx().query(`DELETE FROM api_tokens WHERE expires_at <= $1`, [dayAgo]);
     // An account never verified is forgotten a day after its code expired (the address is free again from expiry on).
     await tx().query(`DELETE FROM usager_accounts WHERE verified_at IS NULL AND verification_expires_at <= $1`, [dayAgo]);
     await tx().query(

@@ -8,6 +8,7 @@ import { errorMessage, LogSink } from '../logging';
 import { NotificationJobs } from '../notifications/jobs';
 import type { Platform } from '../platform';
 import { PluginHost } from '../plugins/host';
+import { retentionJob } from '../retention/jobs';
 import { PLUGINS } from '../plugins/registry';
 import type { PluginDefinition } from '../plugins/sdk';
 import { consumerJobName, consumerJobOptions, ConsumerJobPayload, EventConsumer, runConsumerJob } from './consumers';
@@ -66,7 +67,7 @@ export class EventPipeline {
     host.registerJobs(queue);
     await queue.start();
     const dispatcher = new OutboxDispatcher(platform.db, queue, consumers, settings, log);
-    const housekeeping = new PeriodicTasks(platform, [bookingMaintenance, endedPlagesPurge], log);
+    const housekeeping = new PeriodicTasks(platform, [bookingMaintenance, endedPlagesPurge, retentionJob], log);
     const pipeline = new EventPipeline(platform, queue, dispatcher, consumers, host, log, notifications, housekeeping);
     dispatcher.start();
     notifications.start();

@@ -8,6 +8,7 @@ import { mergeCustomFields } from '../forms/custom-fields';
 import type { EffectiveForm, FicheValues } from '../forms/effective-form';
 import { changedFields, eraseVersionValues, FieldChanges, recordVersion } from '../history/record-versions';
 import type { Platform } from '../platform';
+import { scrubUsagerCopies } from '../retention/copies';
 import { Organisation } from '../organisations/organisation.entity';
 import { requireMember } from '../organisations/policy';
 import { Territory } from '../territories/territory.entity';
@@ -196,8 +197,8 @@ export async function removeUserFromOrganisation(context: ActorContext, form: Ef
 }
 
 /**
- * Erases an usager's personal data (fiche and history values) and takes the
- * fiche out of sight; the row stays so that rdvs and statistics keep their usager.
+ * Erases an usager's personal data (fiche, history values, the copies receipts and
+ * events keep) and takes the fiche out of sight; the row stays so that rdvs and statistics keep their usager.
  */
 export async function anonymiseUser(userId: string, context: { authorAgentId: string | null; at: Date }): Promise<void> {
   await tx().query(
@@ -211,5 +212,6 @@ export async function anonymiseUser(userId: string, context: { authorAgentId: st
   // The invitations to open an account keep the address they went to.
   await tx().query(`DELETE FROM usager_account_invitations WHERE user_id = $1`, [userId]);
   await eraseVersionValues('user', userId);
+  await scrubUsagerCopies(userId, context.at);
   await recordVersion('user', userId, 'anonymised', {}, context);
 }
