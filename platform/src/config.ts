@@ -31,8 +31,29 @@ export interface PlatformConfig {
   jobs: JobSettings;
   /** RGPD retention periods (retention/settings.ts): out of their bounds, the start is refused. */
   retention: RetentionSettings;
+  /** PROCONNECT_*: agents sign in through ProConnect; off unless its three settings are set. */
+  proconnect?: OidcProviderSettings;
+  /** FRANCECONNECT_*: usagers sign in through FranceConnect; off unless its three settings are set. */
+  franceconnect?: OidcProviderSettings;
   /** The environment plugins read their declared instance settings from (`ANTS_HUB_AUTH_TOKEN`...). */
   env: Record<string, string | undefined>;
+}
+
+/** An OpenID Connect provider this instance is registered with (discovery from the issuer). */
+export interface OidcProviderSettings {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** The algorithm the provider signs id tokens and userinfo with for this client (RS256 unless set). */
+  signingAlg: string;
+}
+
+/** `<PREFIX>_ISSUER`, `_CLIENT_ID`, `_CLIENT_SECRET` (and `_SIGNING_ALG`): all three or none, else the start is refused. */
+function readOidcProvider(env: NodeJS.ProcessEnv, prefix: string): OidcProviderSettings | undefined {
+  const [issuer, clientId, clientSecret] = ['ISSUER', 'CLIENT_ID', 'CLIENT_SECRET'].map((name) => env[`${prefix}_${name}`] || undefined);
+  if (!issuer && !clientId && !clientSecret) return undefined;
+  if (!issuer || !clientId || !clientSecret) throw new Error(`${prefix}_ISSUER, ${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET go together: set all three or none`);
+  return { issuer, clientId, clientSecret, signingAlg: env[`${prefix}_SIGNING_ALG`] || 'RS256' };
 }
 
 /** The event pipeline's pace, in milliseconds (tests shorten it). */
@@ -75,6 +96,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     queuePrefix: env.QUEUE_PREFIX || 'lapin',
     env: { ...env },
     retention: readRetentionSettings(env),
+    proconnect: readOidcProvider(env, 'PROCONNECT'),
+    franceconnect: readOidcProvider(env, 'FRANCECONNECT'),
     jobs: {
       pollMs: Number(env.JOB_POLL_MS ?? 500),
       retryBaseMs: Number(env.JOB_RETRY_BASE_MS ?? 5_000),

@@ -16,6 +16,8 @@ export class ApiToken {
   @Column({ type: 'text' }) token_hash!: string;
   @Column({ type: 'uuid', nullable: true }) agent_id!: string | null;
   @Column({ type: 'uuid', nullable: true }) platform_admin_id!: string | null;
+  /** A session opened through ProConnect: its id token, sealed, that ends ProConnect's session at sign-out. */
+  @Column({ type: 'text', nullable: true, select: false }) proconnect_id_token!: string | null;
   @Column({ type: 'timestamptz' }) expires_at!: Date;
   @Column({ type: 'timestamptz', nullable: true }) revoked_at!: Date | null;
   /** Moved forward (a minute at most behind) as the session is used: an idle one is refused. */

@@ -8,7 +8,9 @@ import { consoleLog } from '../logging';
 import type { Platform } from '../platform';
 import { Reply, route } from '../http/route';
 import { authenticate, bearerToken } from './authenticate';
+import { isConfigured, oidcSignOutUrl, OidcCallback, startOidcSignIn } from './oidc';
 import { checkPasswordReset, completePasswordReset, requestPasswordReset } from './password-resets';
+import { checkPasswordAllowed, proConnectAgent } from './proconnect';
 import { hashPassword, verifyPassword } from './secrets';
 import { issueToken, revokeAgentSessions, revokeToken } from './sessions';
 import {
@@ -70,8 +72,8 @@ async function signedInAgent(platform: Platform, koa: Context): Promise<{ agentI
 }
 
 /** A session for the agent: the bearer token and who they are. */
-async function openAgentSession(platform: Platform, agentId: string, territoryId: string) {
-  const token = await platform.db.system(() => issueToken(platform, { agentId }));
+async function openAgentSession(platform: Platform, agentId: string, territoryId: string, proconnectIdToken?: string) {
+  const token = await platform.db.system(() => issueToken(platform, { agentId, proconnectIdToken }));
   const agent = await platform.db.tenant(territoryId, () => loadAgentJson(agentId, platform.clock.now()));
   return { token, agent };
 }
@@ -94,6 +96,7 @@ async function signIn(platform: Platform, email: string, password: string) {
     consoleLog('warn', 'sign-in refused', { account_known: Boolean(account) });
     throw countedAsWrongGuess(new AppError('unauthenticated', WRONG_CREDENTIALS));
   }
+  if (found.agent) await checkPasswordAllowed(platform, found.agent.territory_id);
   if (found.agent?.totp_enabled_at) return secondStepAnswer(platform, found.agent.id);
   if (found.agent) return openAgentSession(platform, found.agent.id, found.agent.territory_id);
   const token = await platform.db.system(() => issueToken(platform, { platformAdminId: found.admin.id }));
@@ -156,12 +159,35 @@ export const authRoutes = [
     },
   }),
   route({
+    method: 'get', path: '/api/v1/auth/proconnect', tag: 'auth', access: 'public',
+    summary: 'Whether agents may sign in with ProConnect on this instance ({configured})',
+    async handle({ platform }) {
+      return { configured: isConfigured(platform, 'proconnect') };
+    },
+  }),
+  route({
+    method: 'post', path: '/api/v1/auth/proconnect/start', tag: 'auth', access: 'public',
+    summary: "Start signing in with ProConnect: {authorization_url} to send the browser to (state and nonce kept 10 minutes); 404 when the instance is not registered with ProConnect, 503 when ProConnect does not answer",
+    async handle({ platform }) {
+      return startOidcSignIn(platform, 'proconnect');
+    },
+  }),
+  route({
+    method: 'post', path: '/api/v1/auth/proconnect/callback', tag: 'auth', access: 'public', body: 'api/oidc.callback.json',
+    summary: "End signing in with ProConnect: the code and state ProConnect sent back to /admin/proconnect/callback; answers the bearer token and the agent. The state is used once; 401 for an unknown, used or stale state, a code ProConnect refuses, or an email with no agent account (no account is created); 503 when ProConnect does not answer",
+    async handle({ body, platform }) {
+      const { agentId, territoryId, idToken } = await proConnectAgent(platform, body as OidcCallback);
+      return openAgentSession(platform, agentId, territoryId, idToken);
+    },
+  }),
+  route({
     method: 'delete', path: '/api/v1/auth/sign_out', tag: 'auth', access: 'public',
-    summary: 'Revoke the bearer token',
+    summary: "Revoke the bearer token; for a session opened with ProConnect, answers {end_session_url} to send the browser to, which ends ProConnect's session too",
     async handle({ koa, platform }) {
       const token = bearerToken(koa);
-      await platform.db.system(() => revokeToken(platform, token));
-      return undefined;
+      const { proconnectIdToken } = await platform.db.system(() => revokeToken(platform, token));
+      const endSessionUrl = proconnectIdToken ? await oidcSignOutUrl(platform, 'proconnect', proconnectIdToken) : null;
+      return endSessionUrl ? { end_session_url: endSessionUrl } : undefined;
     },
   }),
   route({

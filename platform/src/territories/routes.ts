@@ -1,5 +1,6 @@
 import { IANAZone } from 'luxon';
 import { Agent } from '../agents/agent.entity';
+import { isConfigured } from '../auth/oidc';
 import { hashPassword } from '../auth/secrets';
 import { randomCalendarUid } from '../agents/agents';
 import { tx } from '../db/database';
@@ -16,7 +17,9 @@ interface NewTerritory {
 }
 
 export function territoryJson(territory: Territory) {
-  return { id: territory.id, name: territory.name, timezone: territory.timezone, created_at: territory.created_at };
+  return {
+    id: territory.id, name: territory.name, timezone: territory.timezone, proconnect_required: territory.proconnect_required, created_at: territory.created_at,
+  };
 }
 
 function checkTimezone(timezone: string): string {
@@ -67,11 +70,14 @@ export const territoryRoutes = [
   route({
     method: 'patch', path: '/api/v1/territories/current', tag: 'territories', access: 'agent',
     body: 'api/territory.update.json', partialBody: true,
-    summary: 'Rename the territory or change its time zone (territorial admins)',
-    async handle({ actor, body }) {
+    summary: 'Rename the territory, change its time zone, or require ProConnect of its agents (territorial admins; 422 while the instance is not registered with ProConnect)',
+    async handle({ actor, body, platform }) {
       requireTerritorialAdmin(actor);
-      const changes = body as { name?: string; timezone?: string };
+      const changes = body as { name?: string; timezone?: string; proconnect_required?: boolean };
       if (changes.timezone) checkTimezone(changes.timezone);
+      if (changes.proconnect_required && !isConfigured(platform, 'proconnect')) {
+        throw AppError.invalidField('proconnect_required', 'needs the instance to be registered with ProConnect');
+      }
       await tx().update(Territory, { id: actor.territoryId }, { ...changes, updated_at: () => 'now()' });
       return territoryJson(await tx().findOneByOrFail(Territory, { id: actor.territoryId }));
     },

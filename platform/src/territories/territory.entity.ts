@@ -6,6 +6,8 @@ export class Territory {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column({ type: 'text' }) name!: string;
   @Column({ type: 'text' }) timezone!: string;
+  /** Its agents sign in with ProConnect only (while the instance offers it): passwords are refused. */
+  @Column({ type: 'boolean', default: false }) proconnect_required!: boolean;
   @Column({ type: 'timestamptz', default: () => 'now()' }) created_at!: Date;
   @Column({ type: 'timestamptz', default: () => 'now()' }) updated_at!: Date;
 }
