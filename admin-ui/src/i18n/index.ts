@@ -32,6 +32,8 @@ const SERVER_MESSAGES: Record<string, string> = {
   'must not be shorter than the minimum delay': 'validation.maxDelayBelowMin',
   'is not a valid phone number': 'validation.phone',
   'Wrong email or password': 'errors.wrongCredentials',
+  'Your territory asks its agents to sign in with ProConnect': 'proconnect.required',
+  'ProConnect does not answer: try again later': 'proconnect.unavailable',
   'An organisation keeps at least one admin': 'errors.lastAdmin',
   'You cannot remove yourself': 'errors.removeYourself',
   'This invitation was already used: sign in instead': 'errors.invitationUsed',
