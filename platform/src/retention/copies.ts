@@ -11,16 +11,16 @@ export async function anonymiseReceipts(where: string, parameters: unknown[], at
 
 /**
  * Erases, in the current transaction, the copies of an usager's data the platform keeps
- * beside the fiche: the receipts of what was sent to them, and the payloads of events
- * already handed to consumers (the usager's own events keep their id, rdv events lose
- * the usager's name). Events still waiting for dispatch keep theirs: the removal being
- * announced is one of them.
+ * beside the fiche: the receipts of what was sent to them, and the payloads of events,
+ * sent or still to send (the usager's own events keep their id and organisations, which
+ * is what a partner needs to delete its copy; rdv events lose the usager's name).
  */
 export async function scrubUsagerCopies(userId: string, at: Date): Promise<void> {
   await anonymiseReceipts(`recipient_type = 'user' AND recipient_id = $1`, [userId], at);
   await tx().query(
-    `UPDATE outbox_events SET payload = jsonb_strip_nulls(jsonb_build_object('id', record_id, 'webhook_reason', payload->'webhook_reason'))
-      WHERE model = 'user' AND record_id = $1 AND dispatched_at IS NOT NULL`,
+    `UPDATE outbox_events SET payload = jsonb_strip_nulls(jsonb_build_object(
+                                         'id', record_id, 'organisation_ids', payload->'organisation_ids', 'webhook_reason', payload->'webhook_reason'))
+      WHERE model = 'user' AND record_id = $1`,
     [userId],
   );
   await tx().query(
@@ -29,7 +29,7 @@ export async function scrubUsagerCopies(userId: string, at: Date): Promise<void>
               SELECT coalesce(jsonb_agg(CASE WHEN item->>'user_id' = $1 THEN item || '{"first_name": "Usager", "last_name": "anonymisé"}'::jsonb ELSE item END
                                         ORDER BY position), '[]'::jsonb)
                 FROM jsonb_array_elements(payload->'participations') WITH ORDINALITY AS element(item, position)))
-      WHERE model = 'rdv' AND dispatched_at IS NOT NULL AND jsonb_typeof(payload->'participations') = 'array'
+      WHERE model = 'rdv' AND jsonb_typeof(payload->'participations') = 'array'
         AND payload->'user_ids' @> jsonb_build_array($1::text)`,
     [userId],
   );

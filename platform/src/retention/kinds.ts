@@ -109,7 +109,7 @@ const agentNotices: RetentionKind = {
     const { platform, now, settings } = run;
     const [{ name: territory }] = await tx().query(`SELECT name FROM territories`);
     const agents: { email: string }[] = await tx().query(
-      `UPDATE agents SET retention_warned_at = $2 WHERE id = ANY($1::uuid[]) RETURNING email`, [ids, now]);
+      `WITH told AS (UPDATE agents SET retention_warned_at = $2 WHERE id = ANY($1::uuid[]) RETURNING email) SELECT email FROM told`, [ids, now]);
     const removal = DateTime.fromJSDate(now, { zone: 'Europe/Paris' }).plus({ days: settings.agentNoticeDays }).setLocale('fr').toFormat('d MMMM yyyy');
     for (const { email } of agents) {
       run.mail.push(plainEmail(platform, email, territory, 'Votre compte d’agent sera supprimé faute d’activité', [
@@ -139,7 +139,8 @@ const agents: RetentionKind = {
               totp_secret = NULL, totp_pending_secret = NULL, totp_enabled_at = NULL, totp_recovery_hashes = '{}',
               calendar_uid = replace(gen_random_uuid()::text, '-', ''), deleted_at = $2, updated_at = $2
         WHERE id = ANY($1::uuid[])`, [ids, now]);
-    for (const table of ['agent_roles', 'agent_services', 'invitations', 'password_resets']) {
+    // Their sessions and password links stop opening with the account (both look for an agent not deleted) and expire soon.
+    for (const table of ['agent_roles', 'agent_services', 'invitations']) {
       await tx().query(`DELETE FROM ${table} WHERE agent_id = ANY($1::uuid[])`, [ids]);
     }
   },

@@ -14,7 +14,7 @@ export interface RetentionSettings {
   agentMonths: number;
   /** ...this many days after being told by email. */
   agentNoticeDays: number;
-  /** Versions of records about people (usagers, rdvs) are deleted after this many months... */
+  /** Versions of records about people (usagers, rdvs) are deleted after this many months (the bounds keep it within `versionMonths`)... */
   personalVersionMonths: number;
   /** ...and every version after this many. */
   versionMonths: number;
@@ -57,8 +57,5 @@ export function readRetentionSettings(env: Record<string, string | undefined>): 
     settings[name] = value;
   }
   if (problems.length) throw new Error(`Retention settings refused: ${problems.join('; ')}`);
-  if (settings.personalVersionMonths > settings.versionMonths) {
-    throw new Error(`Retention settings refused: RETENTION_PERSONAL_VERSION_MONTHS (${settings.personalVersionMonths}) may not exceed RETENTION_VERSION_MONTHS (${settings.versionMonths})`);
-  }
   return settings;
 }
