@@ -1,5 +1,6 @@
 import ants from '../../../plugins/ants';
 import exampleAuditLog from '../../../plugins/example-audit-log';
+import outlook from '../../../plugins/outlook';
 import webhooks from '../../../plugins/webhooks';
 import { pluginSchemaSource } from './config';
 import { checkPlugins } from './manifest';
@@ -17,6 +18,7 @@ export const INSTALLED_PLUGINS: readonly InstalledPlugin[] = [
   { plugin: webhooks, mountAtApiRoot: true },
   { plugin: exampleAuditLog },
   { plugin: ants },
+  { plugin: outlook },
 ];
 
 export const PLUGINS = INSTALLED_PLUGINS.map(({ plugin }) => plugin);
