@@ -1,71 +1,33 @@
 import { territoryTimeZone } from '../agenda/definitions';
-import { parseDay, wallToUtc } from '../agenda/time';
 import { AgentActor, seesWholeOrganisation } from '../agents/actor';
 import { tx } from '../db/database';
-import { AppError } from '../errors';
 import { loadForm } from '../forms/forms';
 import { versionsOf } from '../history/record-versions';
-import { isUuid } from '../http/ids';
 import { listBody, readPage } from '../http/pagination';
 import { route } from '../http/route';
 import { requireMember, requireOrganisationAdmin } from '../organisations/policy';
 import { bookByAgent, changeByAgent, deleteByAgent, markArrival, rdvFor, RdvBody } from './agent-booking';
 import { idempotent } from './idempotency';
 import { addParticipationByAgent, changeParticipationByAgent, removeParticipationByAgent } from './participations';
-import { RDV_STATUSES, RdvStatus } from './rdv.entity';
+import { RdvStatus } from './rdv.entity';
+import { rdvFilterSql, readChoice, readRdvFilters } from './rdv-filters';
 import { loadRdvRecords, rdvJson } from './rdvs';
 
-/** `starts_after` / `starts_before`: an instant, or a day of the territory (its midnight). */
-function readBound(raw: string | undefined, name: string, zone: string): Date | null {
-  if (raw === undefined || raw === '') return null;
-  const day = parseDay(raw);
-  const instant = day !== null ? new Date(wallToUtc(zone, day, 0)) : /^\d{4}-\d{2}-\d{2}T/.test(raw) ? new Date(raw) : null;
-  if (!instant || Number.isNaN(instant.getTime())) {
-    throw new AppError('malformed', `${name} must be a date or a date-time`, [{ path: name, message: 'must be a date or a date-time' }]);
-  }
-  return instant;
-}
-
-function readId(raw: string | undefined, name: string): string | null {
-  if (raw === undefined || raw === '') return null;
-  if (!isUuid(raw)) throw new AppError('malformed', `${name} must be an id`, [{ path: name, message: 'must be an id' }]);
-  return raw;
-}
-
-/** Who booked: an agent, the usager online, or a prescripteur for them (`?origin=`). */
-const ORIGINS = ['agent', 'user', 'prescripteur'] as const;
 /** `?sort=`: by start, earliest first (the default) or latest first. */
 const SORTS: Record<string, string> = { starts_at: 'r.starts_at, r.id', '-starts_at': 'r.starts_at DESC, r.id DESC' };
-
-function readChoice(raw: string | undefined, name: string, choices: readonly string[]): string | null {
-  if (raw === undefined || raw === '') return null;
-  if (!choices.includes(raw)) throw new AppError('malformed', `${name} must be one of: ${choices.join(', ')}`, [{ path: name, message: `must be one of: ${choices.join(', ')}` }]);
-  return raw;
-}
 
 /** The rdvs of an organisation the agent sees, filtered, in start order (or the reverse). */
 async function listRdvs(actor: AgentActor, organisationId: string, query: Record<string, string | undefined>) {
   requireMember(actor, organisationId);
   const zone = await territoryTimeZone();
   const page = readPage(query);
-  const status = readChoice(query.status, 'status', RDV_STATUSES);
   const order = SORTS[readChoice(query.sort, 'sort', Object.keys(SORTS)) ?? 'starts_at'];
   const whole = seesWholeOrganisation(actor, organisationId);
-  const parameters = [
-    organisationId, readBound(query.starts_after, 'starts_after', zone), readBound(query.starts_before, 'starts_before', zone),
-    status, readId(query.agent_id, 'agent_id'), readId(query.user_id, 'user_id'),
-    whole, actor.agentId, [...actor.services],
-    readId(query.motif_id, 'motif_id'), readId(query.lieu_id, 'lieu_id'), readChoice(query.origin, 'origin', ORIGINS),
-  ];
-  const where = `r.organisation_id = $1 AND r.status <> 'pending'
-    AND ($2::timestamptz IS NULL OR r.starts_at >= $2) AND ($3::timestamptz IS NULL OR r.starts_at < $3)
-    AND ($4::text IS NULL OR r.status = $4)
-    AND ($5::uuid IS NULL OR EXISTS (SELECT 1 FROM rdv_agents ra WHERE ra.rdv_id = r.id AND ra.agent_id = $5))
-    AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM participations p WHERE p.rdv_id = r.id AND p.user_id = $6))
-    AND ($7 OR EXISTS (SELECT 1 FROM rdv_agents ra WHERE ra.rdv_id = r.id AND (ra.agent_id = $8
-           OR EXISTS (SELECT 1 FROM agent_services s WHERE s.agent_id = ra.agent_id AND s.service_slug = ANY($9::text[])))))
-    AND ($10::uuid IS NULL OR r.motif_id = $10) AND ($11::uuid IS NULL OR r.lieu_id = $11)
-    AND ($12::text IS NULL OR r.created_by = $12)`;
+  const parameters = [organisationId, whole, actor.agentId, [...actor.services], ...readRdvFilters(query, zone)];
+  const where = `r.organisation_id = $1
+    AND ($2 OR EXISTS (SELECT 1 FROM rdv_agents ra WHERE ra.rdv_id = r.id AND (ra.agent_id = $3
+           OR EXISTS (SELECT 1 FROM agent_services s WHERE s.agent_id = ra.agent_id AND s.service_slug = ANY($4::text[])))))
+    AND ${rdvFilterSql(5)}`;
   const [{ total }] = await tx().query(`SELECT count(*)::int AS total FROM rdvs r WHERE ${where}`, parameters);
   const rows: { id: string }[] = await tx().query(
     `SELECT r.id FROM rdvs r WHERE ${where} ORDER BY ${order} LIMIT $13 OFFSET $14`,

@@ -1,5 +1,6 @@
 import { endedPlagesPurge } from '../agenda/purge';
 import { bookingMaintenance } from '../booking/maintenance';
+import { exportsHousekeeping, registerExportJobs } from '../exports/housekeeping';
 import { PeriodicTasks } from '../jobs/periodic';
 import type { PlatformConfig } from '../config';
 import { tx } from '../db/database';
@@ -64,10 +65,11 @@ export class EventPipeline {
     for (const consumer of consumers) {
       queue.process(consumerJobName(consumer.name), (job) => runConsumerJob(platform.db, consumer, job, settings, log));
     }
+    registerExportJobs(platform, queue, log);
     host.registerJobs(queue);
     await queue.start();
     const dispatcher = new OutboxDispatcher(platform.db, queue, consumers, settings, log);
-    const housekeeping = new PeriodicTasks(platform, [bookingMaintenance, endedPlagesPurge, retentionJob], log);
+    const housekeeping = new PeriodicTasks(platform, [bookingMaintenance, endedPlagesPurge, retentionJob, exportsHousekeeping], log);
     const pipeline = new EventPipeline(platform, queue, dispatcher, consumers, host, log, notifications, housekeeping);
     dispatcher.start();
     notifications.start();

@@ -6,6 +6,7 @@ import { accountInvitationRoutes } from '../booking/account-invitations';
 import { publicBookingRoutes } from '../booking/public-routes';
 import { rdvRoutes } from '../booking/routes';
 import { configurationRoutes } from '../configuration/routes';
+import { exportRoutes } from '../exports/routes';
 import { formRoutes } from '../forms/routes';
 import { lieuRoutes } from '../lieux/routes';
 import { motifRoutes } from '../motifs/routes';
@@ -48,4 +49,5 @@ export const API_ROUTES: RouteDefinition[] = [
   ...waitingRoomRoutes,
   ...pluginRoutes,
   ...statisticsRoutes,
+  ...exportRoutes,
 ] as RouteDefinition[];

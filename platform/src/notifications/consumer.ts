@@ -13,6 +13,7 @@ import { definitionOf, type AgendaFields } from '../agenda/definitions';
 import { expandOccurrences } from '../agenda/recurrence';
 import { issueRdvLink } from '../booking/links';
 import { tx } from '../db/database';
+import { EXPORT_MODEL, exportReadyOutgoing } from '../exports/ready-email';
 import type { LogSink } from '../logging';
 import type { Platform } from '../platform';
 import { agentRdvEmail, type AgentRdvChange } from './agent-emails';
@@ -122,12 +123,13 @@ export class NotificationsConsumer implements EventConsumer {
   ) {}
 
   handles(model: string): boolean {
-    return model === 'rdv' || Object.hasOwn(CODE_EMAILS, model) || Object.hasOwn(AGENDA_LEVELS, model);
+    return model === 'rdv' || model === EXPORT_MODEL || Object.hasOwn(CODE_EMAILS, model) || Object.hasOwn(AGENDA_LEVELS, model);
   }
 
   async handle(event: DomainEvent): Promise<void> {
     if (event.model === 'rdv') await this.rdvEvent(event);
     else if (Object.hasOwn(AGENDA_LEVELS, event.model)) await this.agendaEvent(event);
+    else if (event.model === EXPORT_MODEL) await deliver(this.platform, event.territory_id, () => exportReadyOutgoing(this.platform, event), { maxAttempts: CONSUMER_ATTEMPTS });
     else await this.codeEmail(event);
   }
 
