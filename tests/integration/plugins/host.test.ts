@@ -49,6 +49,7 @@ describe('the plugin host', () => {
       expect.objectContaining({ name: 'webhooks', scope: 'organisation', enabled: true, config_key: 'plugins.webhooks', jobs: ['deliver', 'test-event'] }),
       expect.objectContaining({ name: 'example-audit-log', scope: 'territory', enabled: false, events: ['*'] }),
       expect.objectContaining({ name: 'ants', scope: 'organisation', enabled: false, config_key: 'plugins.ants' }),
+      expect.objectContaining({ name: 'outlook', scope: 'organisation', enabled: false, jobs: ['sync-rdv', 'initial-sync', 'disconnect'] }),
     ]);
     expect((await test.call('get', '/api/v1/plugins', { token: mairieAdmin })).status).toBe(403);
   });
