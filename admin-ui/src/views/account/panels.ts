@@ -1,10 +1,8 @@
 import type { Component } from 'vue';
+import OutlookCard from './OutlookCard.vue';
 
 /**
- * Sections plugins add to « Mon compte », below the calendar feed. The Outlook
- * (Microsoft 365) synchronisation, once written as a plugin, adds here the panel that
- * connects the agent's mailbox; the panel asks its plugin's own agent route whether the
- * territory turned it on and renders nothing otherwise. No such plugin exists yet: the
- * list is empty and « Mon compte » shows no Outlook section.
+ * Sections plugins add to « Mon compte », below the calendar feed. Each asks its plugin's
+ * own agent route whether the territory turned it on, and renders nothing otherwise.
  */
-export const ACCOUNT_PANELS: Component[] = [];
+export const ACCOUNT_PANELS: Component[] = [OutlookCard];
