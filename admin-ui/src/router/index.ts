@@ -33,6 +33,7 @@ const organisationRoutes: RouteRecordRaw[] = [
   { path: 'webhooks', name: 'webhooks', component: () => import('../views/organisation/Webhooks.vue'), meta: { access: 'organisation_admin', title: 'nav.webhooks' } },
   { path: 'agents', name: 'agents', component: () => import('../views/organisation/Agents.vue'), meta: { access: 'organisation_admin', title: 'nav.agents' } },
   { path: 'closures', name: 'closures', component: () => import('../views/agenda-settings/Closures.vue'), meta: { access: 'organisation_admin', title: 'nav.closures' } },
+  { path: 'statistics', name: 'statistics', component: () => import('../views/statistics/Statistics.vue'), meta: { access: 'organisation_admin', title: 'nav.statistics' } },
   { path: 'reference-weeks', name: 'reference-weeks', component: () => import('../views/agenda-settings/ReferenceWeeks.vue'), meta: { access: 'organisation_admin', title: 'nav.referenceWeeks' } },
 ];
 
@@ -44,6 +45,7 @@ const territoryRoutes: RouteRecordRaw[] = [
   { path: 'waiting-room', name: 'territory-waiting-room', component: () => import('../views/territory/WaitingRoomSettings.vue'), meta: { access: 'territorial_admin', title: 'nav.waitingRoomSettings' } },
   { path: 'notifications', name: 'territory-notifications', component: () => import('../views/territory/Notifications.vue'), meta: { access: 'territorial_admin', title: 'nav.notifications' } },
   { path: 'holidays', name: 'territory-holidays', component: () => import('../views/territory/Holidays.vue'), meta: { access: 'territorial_admin', title: 'nav.holidays' } },
+  { path: 'statistics', name: 'territory-statistics', component: () => import('../views/statistics/Statistics.vue'), meta: { access: 'territorial_admin', title: 'nav.territoryStatistics' } },
   { path: 'plugins', name: 'territory-plugins', component: () => import('../views/territory/Plugins.vue'), meta: { access: 'territorial_admin', title: 'nav.plugins' } },
   { path: 'plugins/:name', name: 'territory-plugin', component: () => import('../views/territory/Plugin.vue'), meta: { access: 'territorial_admin', title: 'nav.plugins' } },
   { path: 'plugins/ants', name: 'territory-ants', component: () => import('../views/territory/Ants.vue'), meta: { access: 'territorial_admin', title: 'nav.ants' } },
@@ -52,6 +54,7 @@ const territoryRoutes: RouteRecordRaw[] = [
 const routes: RouteRecordRaw[] = [
   { path: '/sign-in', name: 'sign-in', component: () => import('../views/SignIn.vue'), meta: { access: 'public', title: 'signIn.title' } },
   { path: '/invitations/:token', name: 'invitation', component: () => import('../views/AcceptInvitation.vue'), meta: { access: 'public', title: 'invitation.title' } },
+  { path: '/proconnect/callback', name: 'proconnect-callback', component: () => import('../views/ProConnectCallback.vue'), meta: { access: 'public', title: 'proconnect.title' } },
   { path: '/forgot-password', name: 'forgot-password', component: () => import('../views/ForgotPassword.vue'), meta: { access: 'public', title: 'forgotPassword.title' } },
   { path: '/reset-password/:token', name: 'reset-password', component: () => import('../views/ResetPassword.vue'), meta: { access: 'public', title: 'resetPassword.title' } },
   {
@@ -61,6 +64,7 @@ const routes: RouteRecordRaw[] = [
       { path: '', name: 'start', component: () => import('../views/NotFound.vue'), meta: { access: 'member', title: 'nav.home' } },
       { path: 'organisations/:org', children: organisationRoutes },
       { path: 'territory', children: territoryRoutes },
+      { path: 'exports', name: 'exports', component: () => import('../views/exports/Exports.vue'), meta: { access: 'member', title: 'exports.title' } },
       { path: 'account', name: 'account', component: () => import('../views/account/Account.vue'), meta: { access: 'member', title: 'account.title' } },
       // The link sent to agents names no organisation: the rdv's own opens.
       { path: 'rdvs/:id', name: 'rdv-link', component: () => import('../views/rdvs/FicheLink.vue'), meta: { access: 'member', title: 'rdvFiche.title' } },

@@ -6,6 +6,15 @@ import { dropAllDrafts } from './drafts';
 
 const TOKEN = 'lapin.token';
 const EXPIRED_AGENT = 'lapin.expiredAgent';
+/** The state of the ProConnect sign-in this tab started: only its answer is posted back. */
+const PROCONNECT_STATE = 'lapin.proconnectState';
+
+/** What ProConnect sent back to /proconnect/callback. */
+export interface ProConnectAnswer {
+  code: string;
+  state: string;
+  iss?: string;
+}
 
 interface SignInAnswer {
   token: string;
@@ -73,6 +82,24 @@ export const useSessionStore = defineStore('session', () => {
     open(answer);
   }
 
+  /** Sends the browser to ProConnect, remembering in this tab the state it goes with. */
+  async function startProConnect(): Promise<void> {
+    const { authorization_url: url } = await api.post<{ authorization_url: string }>('/api/v1/auth/proconnect/start');
+    sessionStorage.setItem(PROCONNECT_STATE, new URL(url).searchParams.get('state') ?? '');
+    window.location.assign(url);
+  }
+
+  /**
+   * Back from ProConnect: the answer of the sign-in this tab started opens the session.
+   * Another state (a link someone else obtained) is refused before reaching the platform.
+   */
+  async function finishProConnect(answer: ProConnectAnswer): Promise<void> {
+    const expected = sessionStorage.getItem(PROCONNECT_STATE);
+    sessionStorage.removeItem(PROCONNECT_STATE);
+    if (!expected || expected !== answer.state) throw new ApiError({ status: 401, title: 'proconnect_state' });
+    open(await api.post<SignInAnswer>('/api/v1/auth/proconnect/callback', answer));
+  }
+
   async function acceptInvitation(invitationToken: string, password: string): Promise<void> {
     open(await api.post<SignInAnswer>(`/api/v1/invitations/${encodeURIComponent(invitationToken)}/accept`, { password }));
   }
@@ -111,16 +138,18 @@ export const useSessionStore = defineStore('session', () => {
     forget();
   }
 
-  async function signOut(): Promise<void> {
-    if (token.value) await api.delete('/api/v1/auth/sign_out').catch(() => undefined);
+  /** Closes the session; answers ProConnect's sign-out URL for a session opened with ProConnect. */
+  async function signOut(): Promise<string | null> {
+    const answer = token.value ? await api.delete<{ end_session_url?: string } | undefined>('/api/v1/auth/sign_out').catch(() => undefined) : undefined;
     forget();
     dropAllDrafts();
     sessionStorage.removeItem(EXPIRED_AGENT);
     expired.value = false;
+    return answer?.end_session_url ?? null;
   }
 
   return {
     token, agent, expired, secondFactorToken, signedIn, territorialAdmin, accessIn, isMemberOf, isAdminOf,
-    signIn, enterCode, cancelCode, acceptInvitation, resetPassword, loadAgent, expire, signOut,
+    signIn, startProConnect, finishProConnect, enterCode, cancelCode, acceptInvitation, resetPassword, loadAgent, expire, signOut,
   };
 });

@@ -82,9 +82,10 @@ function onLoopback(url: URL): boolean {
   return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 }
 
-async function configuration(platform: Platform, provider: OidcProviderName): Promise<client.Configuration> {
+/** `fresh`: discovered again, even when known (a sign-in starts only while the provider answers). */
+async function configuration(platform: Platform, provider: OidcProviderName, fresh = false): Promise<client.Configuration> {
   const settings = settingsOf(platform, provider);
-  let found = discovered.get(settings);
+  let found = fresh ? undefined : discovered.get(settings);
   if (!found) {
     const issuer = new URL(settings.issuer);
     found = client.discovery(
@@ -98,7 +99,10 @@ async function configuration(platform: Platform, provider: OidcProviderName): Pr
       },
     );
     discovered.set(settings, found);
-    found.catch(() => discovered.delete(settings));
+    const attempt = found;
+    attempt.catch(() => {
+      if (discovered.get(settings) === attempt) discovered.delete(settings);
+    });
   }
   return found.catch((error: unknown) => {
     throw providerError(provider, error);
@@ -123,7 +127,8 @@ function providerError(provider: OidcProviderName, error: unknown): AppError {
 
 /** Starts a sign-in: the provider's authorization URL to send the browser to. */
 export async function startOidcSignIn(platform: Platform, provider: OidcProviderName): Promise<{ authorization_url: string }> {
-  const config = await configuration(platform, provider);
+  // Asked of the provider each time: when it is down, the person is told here, not by its error page.
+  const config = await configuration(platform, provider, true);
   const state = client.randomState();
   const nonce = client.randomNonce();
   const now = platform.clock.now();

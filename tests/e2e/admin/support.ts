@@ -114,7 +114,7 @@ export async function signIn(page: Page, baseUrl: string, email: string, passwor
   if (!page.url().includes('/admin/sign-in')) await page.goto(`${baseUrl}/admin/sign-in`);
   await page.getByRole('textbox', { name: 'Adresse e-mail *' }).fill(email);
   await page.getByRole('textbox', { name: 'Mot de passe *' }).fill(password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
   await page.waitForURL((url) => !url.pathname.endsWith('/sign-in'));
 }
 

@@ -1,0 +1,85 @@
+import type { Page } from 'playwright-core';
+import { TestOidcProvider } from '../../support/oidc-provider';
+import { TestPlatform } from '../../support/platform';
+import { auditScreen, Browser, E2E_NOW, ensureUiBuilt, openBrowser, signIn, signOut } from './support';
+
+const CLIENT = { clientId: 'lapin-agents', clientSecret: 'un-secret-de-client-proconnect' };
+const EMAIL = 'admin.mairie@demo.test';
+
+/** « Se connecter avec ProConnect » (issue 19), against a real OpenID Connect provider on loopback. */
+describe('admin UI: connexion avec ProConnect', () => {
+  let provider: TestOidcProvider;
+  let test: TestPlatform;
+  let browser: Browser;
+  let page: Page;
+  const violations: string[] = [];
+
+  beforeAll(async () => {
+    ensureUiBuilt('admin-ui');
+    provider = await TestOidcProvider.listen();
+    test = await TestPlatform.start({ now: E2E_NOW, config: { proconnect: { issuer: provider.issuer, ...CLIENT, signingAlg: 'RS256' } } });
+    provider.register({
+      ...CLIENT,
+      redirectUris: [`${test.baseUrl}/admin/proconnect/callback`],
+      postLogoutRedirectUris: [`${test.baseUrl}/admin/sign-in`],
+    }, ['openid', 'email', 'given_name', 'usual_name']);
+    browser = await openBrowser({ now: E2E_NOW });
+    page = browser.page;
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await test?.stop();
+    await provider?.stop();
+  });
+
+  const proConnectButton = () => page.getByRole('button', { name: 'Se connecter avec ProConnect' });
+
+  it('signs the agent in through ProConnect, and signing out ends the ProConnect session too', async () => {
+    await page.goto(`${test.baseUrl}/admin/sign-in`);
+    await proConnectButton().waitFor();
+    violations.push(...(await auditScreen(page, 'admin/proconnect-1-sign-in')));
+
+    provider.signInAs({ email: EMAIL, given_name: 'Camille', usual_name: 'Martin' });
+    await proConnectButton().click();
+    await page.waitForURL((url) => url.pathname.includes('/admin/organisations/'));
+    await page.getByRole('button', { name: /^Mon compte/ }).waitFor();
+
+    await page.getByRole('button', { name: /^Mon compte/ }).click();
+    await page.locator('[data-test="sign-out"]').click();
+    // ProConnect's own page asks to confirm, then sends the agent back to the sign-in page.
+    await page.waitForURL((url) => url.origin === provider.issuer);
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.waitForURL(`${test.baseUrl}/admin/sign-in**`);
+    await proConnectButton().waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('lapin.token'))).toBeNull();
+  });
+
+  it("says, as the reference does, that there is no agent account for ProConnect's email", async () => {
+    provider.signInAs({ email: 'inconnu@ministere.gouv.fr', given_name: 'Inconnu', usual_name: 'Agent' });
+    await proConnectButton().click();
+    await page.getByRole('alert').filter({
+      hasText: 'Il n’y a pas de compte agent pour l’adresse mail inconnu@ministere.gouv.fr. Vous devez utiliser ProConnect avec l’adresse mail à laquelle vous avez reçu votre invitation.',
+    }).waitFor();
+    violations.push(...(await auditScreen(page, 'admin/proconnect-2-unknown-agent')));
+    await page.getByRole('link', { name: 'Retour à la connexion' }).click();
+    await proConnectButton().waitFor();
+  });
+
+  it('says when ProConnect does not answer, and the password still signs in', async () => {
+    provider.failWith(503);
+    try {
+      await proConnectButton().click();
+      await page.getByRole('alert').filter({ hasText: 'ProConnect ne répond pas pour le moment.' }).waitFor();
+      violations.push(...(await auditScreen(page, 'admin/proconnect-3-unavailable')));
+      await signIn(page, test.baseUrl, EMAIL);
+      await signOut(page);
+    } finally {
+      provider.failWith(null);
+    }
+  });
+
+  it('has no serious accessibility violation', () => {
+    expect(violations).toEqual([]);
+  });
+});
