@@ -35,4 +35,5 @@ RUN mkdir /data && chown node:node /data
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:3000/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-CMD ["node", "platform/dist/main.js"]
+# The V8 settings of `npm start` (docs/deployment.md, "Start and memory").
+CMD ["node", "--max-semi-space-size=4", "--optimize-for-size", "platform/dist/main.js"]
