@@ -4,6 +4,7 @@ import { deliver, fanOut, recoverDeliveries, sendTestEvent } from './deliveries'
 import { endpointRoutes } from './endpoints';
 import { migrations } from './migrations';
 import { SUBSCRIPTIONS } from './payload';
+import { deliveryRetention } from './retention';
 
 /**
  * Webhooks as RDV Service Public sends them (its consumers, such as rdv-insertion, keep
@@ -23,4 +24,5 @@ export default definePlugin<WebhooksConfig>({
   routes: endpointRoutes,
   migrations,
   recover: recoverDeliveries,
+  retention: [deliveryRetention],
 });

@@ -419,6 +419,20 @@ export interface PluginMigration {
   up(runner: PluginMigrationRunner): Promise<void>;
 }
 
+/**
+ * What a plugin keeps about people in its own tables past its use (RGPD): the platform's
+ * daily retention job runs it in every territory, and shows its count in the territory's
+ * preview. `cutoff` is the instance's `RETENTION_EVENT_DAYS` ago: what settled before it is due.
+ */
+export interface PluginRetention<Config = Record<string, unknown>> {
+  /** Its name in the preview, in snake case: `webhook_deliveries`. */
+  kind: string;
+  /** How many rows are due in the context's territory. */
+  count(ctx: PluginContext<Config>, cutoff: Date): Promise<number>;
+  /** Deletes (or scrubs) at most `limit` due rows; answers how many, so that fewer than `limit` means done. */
+  purge(ctx: PluginContext<Config>, cutoff: Date, limit: number): Promise<number>;
+}
+
 export interface PluginDefinition<Config = Record<string, unknown>> {
   /** Lowercase, digits and dashes: `webhooks`, `sms-ovh`. */
   name: string;
@@ -451,6 +465,8 @@ export interface PluginDefinition<Config = Record<string, unknown>> {
    * minutes for work untouched that long. The queue drops adds whose job id is still queued.
    */
   recover?(ctx: PluginContext<Config>, staleAfterMs: number): Promise<void>;
+  /** RGPD retention of the plugin's own records (deliveries, logs): deleted by the daily job once due, even where the plugin is off. */
+  retention?: PluginRetention<Config>[];
 }
 
 /** Gives plugin authors types; the host validates the manifest when it loads the plugin. */

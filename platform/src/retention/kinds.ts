@@ -25,14 +25,36 @@ export interface RetentionRun {
 }
 
 /**
- * One kind of data the daily job deletes (or anonymises) when due. `due` selects the
- * due rows' ids (`id`, text) in the current tenant transaction; `apply` acts on a batch of
- * them there and leaves none of them due. The preview counts the same `due` rows.
+ * One kind of data the daily job deletes (or anonymises) when due, in the current tenant
+ * transaction: `count` says how many rows are due (the preview), `purge` handles at most
+ * `limit` of them, leaves none of those due, and answers how many.
  */
 export interface RetentionKind {
   kind: string;
-  due(run: Pick<RetentionRun, 'now' | 'settings'>): { sql: string; parameters: unknown[] };
-  apply(ids: string[], run: RetentionRun): Promise<void>;
+  count(run: RetentionRun): Promise<number>;
+  purge(run: RetentionRun, limit: number): Promise<number>;
+}
+
+/** A core kind: `due` selects the due rows' ids (`id`, text), `apply` acts on a batch of them. */
+function sqlKind(
+  kind: string,
+  due: (run: RetentionRun) => { sql: string; parameters: unknown[] },
+  apply: (ids: string[], run: RetentionRun) => Promise<void>,
+): RetentionKind {
+  return {
+    kind,
+    async count(run) {
+      const { sql, parameters } = due(run);
+      const [{ count }] = await tx().query(`SELECT count(*)::int AS count FROM (${sql}) due`, parameters);
+      return count;
+    },
+    async purge(run, limit) {
+      const { sql, parameters } = due(run);
+      const ids = (await tx().query(`${sql} ORDER BY 1 LIMIT ${Number(limit)}`, parameters) as { id: string }[]).map((row) => row.id);
+      if (ids.length) await apply(ids, run);
+      return ids.length;
+    },
+  };
 }
 
 function before(now: Date, amount: { months?: number; days?: number }): Date {
@@ -40,7 +62,7 @@ function before(now: Date, amount: { months?: number; days?: number }): Date {
 }
 
 /** Rdvs kept by this run start after this. */
-const rdvCutoff = ({ now, settings }: Pick<RetentionRun, 'now' | 'settings'>) => before(now, { months: settings.rdvMonths });
+const rdvCutoff = ({ now, settings }: RetentionRun) => before(now, { months: settings.rdvMonths });
 
 /** An agent's last sign-in, or their creation when they never signed in. */
 const AGENT_ACTIVITY = `coalesce(a.last_seen_at, a.created_at)`;
@@ -57,10 +79,10 @@ const REMOVABLE_AGENTS = `
 /** A notice counts when given after the agent's last activity. */
 const NOTICE_STANDS = `a.retention_warned_at IS NOT NULL AND a.retention_warned_at >= ${AGENT_ACTIVITY}`;
 
-const rdvs: RetentionKind = {
-  kind: 'rdvs',
-  due: (run) => ({ sql: `SELECT id::text AS id FROM rdvs WHERE starts_at < $1`, parameters: [rdvCutoff(run)] }),
-  async apply(ids) {
+const rdvs = sqlKind(
+  'rdvs',
+  (run) => ({ sql: `SELECT id::text AS id FROM rdvs WHERE starts_at < $1`, parameters: [rdvCutoff(run)] }),
+  async (ids) => {
     const zone = await territoryTimeZone();
     for (const record of await loadRdvRecords(ids)) {
       // Ids and times only: partners deleting their copy need nothing personal.
@@ -74,11 +96,11 @@ const rdvs: RetentionKind = {
     // Participations, links and notification receipts go with them (foreign keys).
     await tx().query(`DELETE FROM rdvs WHERE id = ANY($1::uuid[])`, [ids]);
   },
-};
+);
 
-const usagers: RetentionKind = {
-  kind: 'usagers',
-  due: (run) => {
+const usagers = sqlKind(
+  'usagers',
+  (run) => {
     const cutoff = before(run.now, { months: run.settings.usagerMonths });
     return {
       sql: `SELECT u.id::text AS id FROM users u
@@ -87,7 +109,7 @@ const usagers: RetentionKind = {
       parameters: [cutoff, rdvCutoff(run)],
     };
   },
-  async apply(ids, { now }) {
+  async (ids, { now }) => {
     const profiles = await profilesOf(ids);
     for (const id of ids) {
       for (const organisationId of profiles.get(id)!) {
@@ -96,21 +118,21 @@ const usagers: RetentionKind = {
       await anonymiseUser(id, { authorAgentId: null, at: now });
     }
   },
-};
+);
 
-const agentNotices: RetentionKind = {
-  kind: 'agent_notices',
-  due: (run) => ({
+const agentNotices = sqlKind(
+  'agent_notices',
+  (run) => ({
     // Told `agentNoticeDays` before they would be due: inactive since that much less than the period.
     sql: `${REMOVABLE_AGENTS} AND a.email IS NOT NULL AND NOT (${NOTICE_STANDS})`,
     parameters: [before(run.now, { months: run.settings.agentMonths, days: -run.settings.agentNoticeDays }), rdvCutoff(run)],
   }),
-  async apply(ids, run) {
+  async (ids, run) => {
     const { platform, now, settings } = run;
     const [{ name: territory }] = await tx().query(`SELECT name FROM territories`);
     const agents: { email: string }[] = await tx().query(
       `WITH told AS (UPDATE agents SET retention_warned_at = $2 WHERE id = ANY($1::uuid[]) RETURNING email) SELECT email FROM told`, [ids, now]);
-    const removal = DateTime.fromJSDate(now, { zone: 'Europe/Paris' }).plus({ days: settings.agentNoticeDays }).setLocale('fr').toFormat('d MMMM yyyy');
+    const removal = DateTime.fromJSDate(now, { zone: await territoryTimeZone() }).plus({ days: settings.agentNoticeDays }).setLocale('fr').toFormat('d MMMM yyyy');
     for (const { email } of agents) {
       run.mail.push(plainEmail(platform, email, territory, 'Votre compte d’agent sera supprimé faute d’activité', [
         `Votre compte d’agent n’a servi à aucune connexion ni aucun rendez-vous depuis longtemps : comme le veut la protection des données personnelles, il sera supprimé à partir du ${removal}.`,
@@ -118,16 +140,16 @@ const agentNotices: RetentionKind = {
       ], { label: 'Se connecter', url: `${platform.config.publicUrl}/admin` }));
     }
   },
-};
+);
 
-const agents: RetentionKind = {
-  kind: 'agents',
-  due: (run) => ({
+const agents = sqlKind(
+  'agents',
+  (run) => ({
     // Agents without an email (intervenants) cannot be told; the others must have been, long enough ago.
     sql: `${REMOVABLE_AGENTS} AND (a.email IS NULL OR (${NOTICE_STANDS} AND a.retention_warned_at <= $3))`,
     parameters: [before(run.now, { months: run.settings.agentMonths }), rdvCutoff(run), before(run.now, { days: run.settings.agentNoticeDays })],
   }),
-  async apply(ids, { now }) {
+  async (ids, { now }) => {
     const roles: { agent_id: string; organisation_id: string }[] = await tx().query(
       `SELECT agent_id, organisation_id FROM agent_roles WHERE agent_id = ANY($1::uuid[]) ORDER BY agent_id, organisation_id`, [ids]);
     for (const { agent_id: id, organisation_id: organisationId } of roles) {
@@ -144,61 +166,64 @@ const agents: RetentionKind = {
       await tx().query(`DELETE FROM ${table} WHERE agent_id = ANY($1::uuid[])`, [ids]);
     }
   },
-};
+);
 
-const recordVersions: RetentionKind = {
-  kind: 'record_versions',
-  due: ({ now, settings }) => ({
+const recordVersions = sqlKind(
+  'record_versions',
+  ({ now, settings }) => ({
     sql: `SELECT id::text AS id FROM record_versions WHERE (model = ANY($1) AND created_at < $2) OR created_at < $3`,
     parameters: [PERSONAL_VERSION_MODELS, before(now, { months: settings.personalVersionMonths }), before(now, { months: settings.versionMonths })],
   }),
-  async apply(ids) {
+  async (ids) => {
     await tx().query(`DELETE FROM record_versions WHERE id = ANY($1::bigint[])`, [ids]);
   },
-};
+);
 
-const notificationReceipts: RetentionKind = {
-  kind: 'notification_receipts',
-  due: (run) => ({
+const notificationReceipts = sqlKind(
+  'notification_receipts',
+  (run) => ({
     // Receipts of rdvs this run deletes go with their rdv.
     sql: `SELECT n.id::text AS id FROM notification_receipts n
            WHERE n.anonymised_at IS NULL AND n.created_at < $1
              AND NOT EXISTS (SELECT 1 FROM rdvs r WHERE r.id = n.rdv_id AND r.starts_at < $2)`,
     parameters: [before(run.now, { months: run.settings.receiptMonths }), rdvCutoff(run)],
   }),
-  async apply(ids, { now }) {
+  async (ids, { now }) => {
     await anonymiseReceipts(`id = ANY($1::uuid[])`, [ids], now);
   },
-};
+);
 
-const outboxEvents: RetentionKind = {
-  kind: 'outbox_events',
-  due: ({ now, settings }) => ({
+const outboxEvents = sqlKind(
+  'outbox_events',
+  ({ now, settings }) => ({
     sql: `SELECT o.id::text AS id FROM outbox_events o
            WHERE o.dispatched_at < $1
              AND NOT EXISTS (SELECT 1 FROM consumer_receipts c WHERE c.event_id = o.id AND c.status = 'pending')`,
     parameters: [before(now, { days: settings.eventDays })],
   }),
-  async apply(ids) {
+  async (ids) => {
     await tx().query(`DELETE FROM outbox_events WHERE id = ANY($1::bigint[])`, [ids]);
   },
-};
+);
 
-const jobFailures: RetentionKind = {
-  kind: 'job_failures',
-  due: ({ now, settings }) => ({
+const jobFailures = sqlKind(
+  'job_failures',
+  ({ now, settings }) => ({
     sql: `SELECT id::text AS id FROM job_failures WHERE created_at < $1`,
     parameters: [before(now, { days: settings.eventDays })],
   }),
-  async apply(ids) {
+  async (ids) => {
     await tx().query(`DELETE FROM job_failures WHERE id = ANY($1::bigint[])`, [ids]);
   },
-};
+);
+
+/** Short-lived records, taken first: the events (and their deliveries) a run records are for the next runs to judge. */
+export const EVENT_RETENTION_KINDS: readonly RetentionKind[] = [outboxEvents, jobFailures];
 
 /**
- * In the order a run takes them: rdvs first, so that usagers and agents are judged on
- * the rdvs the run keeps (which the preview, taken before, says alike).
+ * Records about people, in the order a run takes them: rdvs first, so that usagers and
+ * agents are judged on the rdvs the run keeps (which the preview, taken before, says alike).
  */
-export const RETENTION_KINDS: readonly RetentionKind[] = [
-  rdvs, usagers, agentNotices, agents, recordVersions, notificationReceipts, outboxEvents, jobFailures,
+export const PERSONAL_RETENTION_KINDS: readonly RetentionKind[] = [
+  rdvs, usagers, agentNotices, agents, recordVersions, notificationReceipts,
 ];

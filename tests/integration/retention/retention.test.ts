@@ -65,8 +65,12 @@ describe(`RGPD retention (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})
     return Object.fromEntries(response.body.kinds.map(({ kind, count }: { kind: string; count: number }) => [kind, count]));
   }
 
-  /** Moves the clock, reads the preview, runs the job: the run does what the preview said. */
+  /** Moves the clock, reads the preview, runs the job: the run does what the preview said (events already delivered: nothing settles meanwhile). */
   async function runAt(at: Date): Promise<Record<string, number>> {
+    await waitFor('every event delivered', async () => (await test.sql(
+      `SELECT id FROM outbox_events WHERE dispatched_at IS NULL
+        UNION ALL SELECT event_id FROM consumer_receipts WHERE status = 'pending'
+        UNION ALL SELECT id FROM webhook_deliveries WHERE status = 'pending'`)).length === 0);
     test.clock.set(at);
     const announced = await preview();
     const done = await runRetention(test.platform, at, 2);
@@ -88,7 +92,7 @@ describe(`RGPD retention (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})
       personal_version_months: 12, version_months: 60, receipt_months: 6, event_days: 30,
     });
     expect(allowed.body.kinds.map((kind: { kind: string }) => kind.kind)).toEqual([
-      'rdvs', 'usagers', 'agent_notices', 'agents', 'record_versions', 'notification_receipts', 'outbox_events', 'job_failures',
+      'outbox_events', 'job_failures', 'webhook_deliveries', 'rdvs', 'usagers', 'agent_notices', 'agents', 'record_versions', 'notification_receipts',
     ]);
   });
 
@@ -181,6 +185,19 @@ describe(`RGPD retention (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})
     expect(await runRetention(test.platform, test.clock.now())).toMatchObject({
       rdvs: 0, usagers: 0, agent_notices: 0, agents: 0, record_versions: 0, notification_receipts: 0, job_failures: 0,
     });
+  });
+
+  it('deletes settled webhook deliveries, with the bodies they sent, after 30 days, not a day before', async () => {
+    const token = await test.signIn('territoire@demo.test');
+    const user = await f.createUser(f.mairie, token, { first_name: 'Noé', last_name: 'Garnier' });
+    const delivered = () => test.sql(`SELECT id, updated_at FROM webhook_deliveries WHERE record_id = $1 AND status = 'delivered'`, [user]);
+    await waitFor('the new usager delivered to the webhook', async () => (await delivered()).length === 1);
+    const [delivery] = await delivered();
+    const kept = () => test.sql(`SELECT id FROM webhook_deliveries WHERE id = $1`, [delivery.id]);
+    expect((await runAt(after({ days: 29 }, delivery.updated_at))).webhook_deliveries).toBe(0);
+    expect(await kept()).toHaveLength(1);
+    expect((await runAt(after({ days: 30, seconds: 1 }, delivery.updated_at))).webhook_deliveries).toBeGreaterThanOrEqual(1);
+    expect(await kept()).toHaveLength(0);
   });
 
   it('deletes settled outbox events and job failures after 30 days, not a day before', async () => {
