@@ -290,6 +290,21 @@ describe(`Outlook 365 sync (${process.env.REDIS_URL ? 'BullMQ' : 'in-process que
     expect(eventOf(HUGO, cancelled)).toBeUndefined();
   });
 
+  it('finishes, on recovery, the sync of a worker that died after Graph created the event, without a second one', async () => {
+    const rdvId = await book('2026-12-15T09:00:00+01:00', [f.basicEtatCivil]);
+    await waitFor('the event', () => eventOf(ANNE, rdvId) !== undefined);
+    await syncDone(rdvId);
+    const created = eventOf(ANNE, rdvId)!;
+    // What a worker dying there leaves: the create sent and not recorded, the sync asked, its lease held a moment more.
+    await test.sql(`UPDATE outlook_events SET graph_event_id = NULL, fingerprint = NULL WHERE rdv_id = $1`, [rdvId]);
+    await test.sql(`UPDATE outlook_rdv_syncs SET requested = requested + 1, leased_until = now() + interval '1 second' WHERE rdv_id = $1`, [rdvId]);
+    await running.pipeline.recover(0);
+    await syncedAsAsked(rdvId);
+    expect(microsoft.events(ANNE).filter((event) => event.body.content.includes(link(rdvId)))).toEqual([created]);
+    expect(await test.sql(`SELECT graph_event_id FROM outlook_events WHERE rdv_id = $1`, [rdvId])).toEqual([{ graph_event_id: created.id }]);
+    expect(eventCalls(ANNE, rdvId, created.id)).toEqual(['POST', 'POST', 'PATCH']);
+  });
+
   it('keeps the tokens sealed: neither the database nor the logs hold one', async () => {
     expect(microsoft.issuedTokens.length).toBeGreaterThan(4);
     const secrets = await test.sql(`SELECT name, sealed FROM plugin_secrets WHERE plugin = 'outlook' ORDER BY name`);
