@@ -175,6 +175,30 @@ describe('the core as plugins read it', () => {
     expect(await resolveLink(test.platform, link.split('/').pop()!)).toMatchObject({ territoryId: f.territoryId, participationId: booked.participations[0].id });
   });
 
+  it("reads an agent, and an agent's rdvs ending after a date, cancelled ones too, oldest first", async () => {
+    expect(await core.agent(f.basicUrbanisme)).toEqual({ id: f.basicUrbanisme, first_name: expect.any(String), last_name: expect.any(String), email: 'agent.urbanisme@demo.test' });
+    expect(await core.agent('7b0f3f4e-0000-4000-8000-000000000000')).toBeNull();
+    expect(await core.agent('not-an-id')).toBeNull();
+
+    const book = async (startsAt: string) => {
+      const response = await test.call('post', `/api/v1/organisations/${f.mairie}/rdvs`, {
+        token: f.tokens.mairieAdmin,
+        body: { motif_id: f.cni, lieu_id: f.hotelDeVille, starts_at: startsAt, agent_ids: [f.basicUrbanisme], user_ids: [f.sacha], force: true },
+      });
+      expectStatus(response, 201);
+      return response.body.id as string;
+    };
+    const later = await book('2026-12-10T10:00:00+01:00');
+    const early = await book('2026-12-08T10:00:00+01:00');
+    expectStatus(await test.call('patch', `/api/v1/rdvs/${later}`, { token: f.tokens.mairieAdmin, body: { status: 'excused' } }), 200);
+
+    const theirs = await core.rdvsOfAgent({ agentId: f.basicUrbanisme, endsAfter: new Date('2026-12-01T00:00:00Z') });
+    expect(theirs.map((rdv) => [rdv.id, rdv.cancelled])).toEqual([[early, false], [later, true]]);
+    expect(theirs[0]).toMatchObject({ starts_at: '2026-12-08T10:00:00+01:00', agent_ids: [f.basicUrbanisme] });
+    expect((await core.rdvsOfAgent({ agentId: f.basicUrbanisme, endsAfter: new Date('2026-12-09T00:00:00Z') })).map((rdv) => rdv.id)).toEqual([later]);
+    expect(core.links.adminAccount({ outlook: 'connected' })).toBe(`${test.platform.config.publicUrl}/admin/account?outlook=connected`);
+  });
+
   it("sees nothing of another territory's core", async () => {
     const other = await test.createTerritory('Autre territoire', 'admin@autre.test');
     const elsewhere = contextIn(other.id).core;
@@ -184,6 +208,8 @@ describe('the core as plugins read it', () => {
     expect(await elsewhere.lieux({ ids: [f.hotelDeVille] })).toEqual([]);
     expect(await elsewhere.motifs()).toEqual([]);
     expect(await elsewhere.rdv(booked.id)).toBeNull();
+    expect(await elsewhere.agent(f.basicEtatCivil)).toBeNull();
+    expect(await elsewhere.rdvsOfAgent({ agentId: f.basicEtatCivil, endsAfter: new Date('2026-12-01T00:00:00Z') })).toEqual([]);
     expect(await elsewhere.rdvsByUsagerField({ field: 'ants_pre_demande_number', values: ['5555555555'], endsAfter: new Date('2026-12-01T00:00:00Z') })).toEqual([]);
     expect(await elsewhere.creneaux({ motifId: f.cni, from: '2026-12-07', to: '2026-12-11', audience: 'agent' })).toEqual([]);
     await expect(elsewhere.links.manageParticipation(booked.participations[0].id)).rejects.toMatchObject({ kind: 'not_found' });
