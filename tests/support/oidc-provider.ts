@@ -2,6 +2,10 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
+import type { OidcProviderName } from '../../platform/src/auth/oidc';
+import { OIDC_PROVIDERS } from '../../platform/src/auth/oidc';
+import type { PlatformConfig } from '../../platform/src/config';
+import { TestPlatform } from './platform';
 
 /** The claims of a person the provider knows; `sub` is given by the provider (it differs from the email). */
 export type TestIdentity = Record<string, string>;
@@ -65,7 +69,7 @@ export class TestOidcProvider {
         id_token_signed_response_alg: 'RS256',
         userinfo_signed_response_alg: 'RS256',
       }],
-      jwks: { keys: [key as never] },
+      jwks: { keys: [key] },
       scopes,
       claims: Object.fromEntries(scopes.map((scope) => [scope, scope === 'openid' ? ['sub'] : [scope]])),
       acrValues: ['eidas1'],
@@ -102,10 +106,10 @@ export class TestOidcProvider {
     }
   }
 
-  /** The person the next authorization signs in (the same email keeps its `sub`). */
+  /** The person the next authorization signs in: its `sub` if given, else the one of its email (a new one for a new email). */
   signInAs(identity: TestIdentity): void {
     const email = identity.email ?? JSON.stringify(identity);
-    let sub = this.subjects.get(email);
+    let sub = identity.sub ?? this.subjects.get(email);
     if (!sub) {
       sub = crypto.randomUUID();
       this.subjects.set(email, sub);
@@ -162,4 +166,29 @@ export class TestOidcProvider {
     for (const socket of this.sockets) socket.destroy();
     await new Promise((resolve) => this.server.close(resolve));
   }
+}
+
+/** The scopes each provider grants (its claims of the same names). */
+const PROVIDER_SCOPES: Record<OidcProviderName, string[]> = {
+  proconnect: ['openid', 'email', 'given_name', 'usual_name'],
+  franceconnect: ['openid', 'email', 'given_name', 'family_name', 'birthdate'],
+};
+
+/**
+ * A platform registered with a test provider standing in for ProConnect or FranceConnect:
+ * the provider listens first (the platform's settings name its issuer), then registers the
+ * platform's redirect URIs (which name the platform's port).
+ */
+export async function startWithOidcProvider(
+  kind: OidcProviderName, options: { now?: Date; config?: Partial<PlatformConfig> } = {},
+): Promise<{ test: TestPlatform; provider: TestOidcProvider }> {
+  const client = { clientId: `lapin-${kind}`, clientSecret: `un-secret-de-client-${kind}` };
+  const provider = await TestOidcProvider.listen();
+  const test = await TestPlatform.start({
+    now: options.now, config: { ...options.config, [kind]: { issuer: provider.issuer, ...client, signingAlg: 'RS256' } },
+  });
+  const { callbackPath, signedOutPath } = OIDC_PROVIDERS[kind];
+  provider.register({ ...client, redirectUris: [`${test.baseUrl}${callbackPath}`], postLogoutRedirectUris: [`${test.baseUrl}${signedOutPath}`] },
+    PROVIDER_SCOPES[kind]);
+  return { test, provider };
 }

@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import type { Context } from 'koa';
 import { territoryTimeZone } from '../agenda/definitions';
+import { oidcSignOutUrl } from '../auth/oidc';
 import { generateToken, hashPassword, hashToken, verifyPassword } from '../auth/secrets';
 import { currentTerritoryId, tx } from '../db/database';
 import { AppError } from '../errors';
@@ -14,6 +15,7 @@ import { recordEvent, sealEventSecret } from '../events/outbox';
 import type { Platform } from '../platform';
 import { publicOrganisation } from '../organisations/public-routes';
 import { AttemptCounter, wrongGuess } from './attempts';
+import { CERTIFIED_FIELDS, certifiedFieldErrors, franceConnectIdToken } from './franceconnect';
 import type { SignedInUsager } from './holds';
 import { loadUsagerView, recapJson } from './recap';
 
@@ -136,18 +138,83 @@ export async function signedInUsager(platform: Platform, koa: Context): Promise<
   const match = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header);
   const [session] = match
     ? await platform.db.system(() => tx().query(
-      `SELECT a.id, a.email FROM usager_sessions s JOIN usager_accounts a ON a.id = s.account_id
+      `SELECT a.id, a.email, a.first_name, a.birth_name, to_char(a.birth_date, 'YYYY-MM-DD') AS birth_date, a.franceconnect_identity_at
+         FROM usager_sessions s JOIN usager_accounts a ON a.id = s.account_id
         WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.verified_at IS NOT NULL`,
       [hashToken(match[1]), platform.clock.now()]))
     : [];
   if (!session) throw new AppError('unauthenticated', 'The usager session is unknown or expired: sign in again');
-  return { accountId: session.id, email: session.email };
+  const certified = session.franceconnect_identity_at
+    ? { first_name: session.first_name, birth_name: session.birth_name, birth_date: session.birth_date }
+    : null;
+  return { accountId: session.id, email: session.email, certified };
 }
 
-export async function signOutUsager(platform: Platform, koa: Context): Promise<void> {
+/** The signed-in usager, or 401. */
+export async function requireUsager(platform: Platform, koa: Context): Promise<SignedInUsager> {
+  const usager = await signedInUsager(platform, koa);
+  if (!usager) throw new AppError('unauthenticated', 'Sign in first: no bearer token');
+  return usager;
+}
+
+/** Ends the usager's session; for one opened through FranceConnect, answers FranceConnect's sign-out URL. */
+export async function signOutUsager(platform: Platform, koa: Context): Promise<{ end_session_url: string } | undefined> {
   const token = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(koa.get('authorization'))?.[1];
   if (!token || !(await signedInUsager(platform, koa))) throw new AppError('unauthenticated', 'Sign in first');
-  await platform.db.system(() => tx().query(`DELETE FROM usager_sessions WHERE token_hash = $1`, [hashToken(token)]));
+  const tokenHash = hashToken(token);
+  const [ended] = await platform.db.systemStatement<{ franceconnect_id_token: string | null }>(
+    `WITH ended AS (DELETE FROM usager_sessions WHERE token_hash = $1 RETURNING franceconnect_id_token) SELECT * FROM ended`, [tokenHash]);
+  const idToken = franceConnectIdToken(platform, tokenHash, ended?.franceconnect_id_token ?? null);
+  const url = idToken ? await oidcSignOutUrl(platform, 'franceconnect', idToken) : null;
+  return url ? { end_session_url: url } : undefined;
+}
+
+interface AccountRow {
+  id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  birth_name: string | null;
+  birth_date: string | null;
+  phone_number: string | null;
+  has_password: boolean;
+  franceconnect_identity_at: Date | null;
+}
+
+const ACCOUNT_COLUMNS = `id, email, first_name, last_name, birth_name, to_char(birth_date, 'YYYY-MM-DD') AS birth_date, phone_number,
+  password_hash IS NOT NULL AS has_password, franceconnect_identity_at`;
+
+function accountJson(row: AccountRow) {
+  return {
+    id: row.id, email: row.email, first_name: row.first_name, last_name: row.last_name, birth_name: row.birth_name,
+    birth_date: row.birth_date, phone_number: row.phone_number, has_password: row.has_password,
+    franceconnect: row.franceconnect_identity_at !== null,
+    /** What the usager cannot change by hand: FranceConnect certifies it. */
+    certified_fields: row.franceconnect_identity_at ? [...CERTIFIED_FIELDS] : [],
+  };
+}
+
+/** GET /api/public/me: the signed-in usager's account. */
+export async function myAccount(platform: Platform, usager: SignedInUsager) {
+  const [row] = await platform.db.systemStatement<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM usager_accounts WHERE id = $1`, [usager.accountId]);
+  return accountJson(row);
+}
+
+export type AccountChanges = Partial<Record<'first_name' | 'last_name' | 'birth_name' | 'birth_date' | 'phone_number', string | null>>;
+
+/** PATCH /api/public/me: the usager's own details; those FranceConnect certified are refused (422 with their paths), nothing written. */
+export async function updateMyAccount(platform: Platform, usager: SignedInUsager, changes: AccountChanges) {
+  if (usager.certified) {
+    const refused = certifiedFieldErrors(usager.certified, changes);
+    if (refused.length) throw AppError.invalid('FranceConnect certifies these details: they cannot be changed here', refused);
+  }
+  const fields = Object.keys(changes) as (keyof AccountChanges)[];
+  if (!fields.length) throw AppError.invalid('The request body is empty: give the fields to change');
+  const [row] = await platform.db.systemStatement<AccountRow>(
+    `WITH changed AS (UPDATE usager_accounts SET ${fields.map((field, index) => `${field} = $${index + 2}`).join(', ')}, updated_at = now()
+       WHERE id = $1 RETURNING ${ACCOUNT_COLUMNS}) SELECT * FROM changed`,
+    [usager.accountId, ...fields.map((field) => changes[field] ?? null)]);
+  return accountJson(row);
 }
 
 /**

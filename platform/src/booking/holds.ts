@@ -32,6 +32,7 @@ import { contactProblem, insertParticipations } from './agent-booking';
 import { AttemptCounter, wrongGuess } from './attempts';
 import { publicCreneauAt } from './availability';
 import { passChallengeGate } from './challenges';
+import { CertifiedIdentity, certifiedFieldErrors } from './franceconnect';
 import { idempotent } from './idempotency';
 import { issueRdvLink, LINK_GRACE_MS } from './links';
 import { join } from './participations';
@@ -81,6 +82,8 @@ export interface OnlineBooking {
 export interface SignedInUsager {
   accountId: string;
   email: string;
+  /** The identity FranceConnect certified, for an account signed in with it. */
+  certified?: CertifiedIdentity | null;
 }
 
 function sixDigits(): string {
@@ -128,8 +131,18 @@ async function checkBooker(platform: Platform, motif: Motif, body: OnlineBooking
   if (!body.prescripteur && !account && !body.user.email) {
     errors.push({ path: 'user.email', message: 'is required: the booking is confirmed by a code sent to it' });
   }
+  // The usager's own identity as FranceConnect certified it, not another one typed instead.
+  if (!body.prescripteur && account?.certified) errors.push(...certifiedFieldErrors(account.certified, body.user, 'user.'));
   if (errors.length > 0) throw AppError.invalid('The booking cannot be made with these details', errors);
   return { form, user: form.normalized(body.user) };
+}
+
+/** A fiche showing the identity FranceConnect certified keeps it: agents no longer change it by hand. */
+async function lockCertifiedIdentity(userId: string, certified: CertifiedIdentity, now: Date): Promise<void> {
+  await tx().query(
+    `UPDATE users SET franceconnect_identity_at = $5 WHERE id = $1 AND franceconnect_identity_at IS NULL
+        AND first_name = $2 AND birth_name IS NOT DISTINCT FROM $3 AND birth_date IS NOT DISTINCT FROM $4::date`,
+    [userId, certified.first_name, certified.birth_name, certified.birth_date, now]);
 }
 
 /**
@@ -168,7 +181,9 @@ export async function bookOnline(request: ApiRequest<'public'>, body: OnlineBook
     }, body.accept_warnings ?? false);
 
     if (account && !body.prescripteur) {
-      const user = await usagerFor(platform, form, home.organisationId, { ...fiche, email: account.email }, account.email);
+      const certified = Object.fromEntries(Object.entries(account.certified ?? {}).filter(([, value]) => value !== null));
+      const user = await usagerFor(platform, form, home.organisationId, { ...fiche, ...certified, email: account.email }, account.email);
+      if (account.certified) await lockCertifiedIdentity(user.id, account.certified, now);
       const acting: Acting = { type: 'user', agentId: null, userId: user.id };
       const participationId = slot.sessionId
         ? await joinSession(slot.sessionId, { userId: user.id, acting, createdBy: 'user' }, now, zone)

@@ -1,6 +1,9 @@
-import { AppError } from '../errors';
+import { isConfigured, startOidcSignIn } from '../auth/oidc';
 import { route } from '../http/route';
-import { AccountBody, myRdvs, openAccount, signedInUsager, signInUsager, signOutUsager, verifyAccount } from './accounts';
+import {
+  AccountBody, AccountChanges, myAccount, myRdvs, openAccount, requireUsager, signedInUsager, signInUsager, signOutUsager, updateMyAccount, verifyAccount,
+} from './accounts';
+import { FranceConnectCallback, signInWithFranceConnect } from './franceconnect';
 import { bookOnline, confirmHold, OnlineBooking } from './holds';
 import { cancelByUsager, moveByUsager, showRecap } from './self-service';
 
@@ -72,19 +75,51 @@ export const publicBookingRoutes = [
   }),
   route({
     method: 'delete', path: '/api/public/accounts/sign_in', tag: 'public', access: 'public',
-    summary: "Sign out: the usager's token stops working",
+    summary: "Sign out: the usager's token stops working; for a session opened with FranceConnect, answers {end_session_url} that ends FranceConnect's session too",
     async handle({ platform, koa }) {
-      await signOutUsager(platform, koa);
-      return undefined;
+      return signOutUsager(platform, koa);
+    },
+  }),
+  route({
+    method: 'get', path: '/api/public/franceconnect', tag: 'public', access: 'public',
+    summary: 'Whether usagers may sign in with FranceConnect on this instance ({configured})',
+    async handle({ platform }) {
+      return { configured: isConfigured(platform, 'franceconnect') };
+    },
+  }),
+  route({
+    method: 'post', path: '/api/public/franceconnect/start', tag: 'public', access: 'public',
+    summary: 'Start signing in with FranceConnect: {authorization_url} to send the browser to (state and nonce kept 10 minutes); 404 when the instance is not registered with FranceConnect, 503 when FranceConnect does not answer',
+    async handle({ platform }) {
+      return startOidcSignIn(platform, 'franceconnect');
+    },
+  }),
+  route({
+    method: 'post', path: '/api/public/franceconnect/callback', tag: 'public', access: 'public', body: 'api/public.franceconnect.callback.json',
+    summary: "End signing in with FranceConnect: the usager's account found by FranceConnect's sub, else by its email, else opened in the organisation_slug's territory; FranceConnect's first name, birth name and birth date are then certified. Answers a bearer token for the usager routes and the account; 401 for an unknown, used or stale state or a code FranceConnect refuses, 503 when FranceConnect does not answer",
+    async handle({ platform, body }) {
+      return signInWithFranceConnect(platform, body as FranceConnectCallback);
+    },
+  }),
+  route({
+    method: 'get', path: '/api/public/me', tag: 'public', access: 'public',
+    summary: "The signed-in usager's account, with the fields FranceConnect certified (certified_fields), which cannot be changed",
+    async handle({ platform, koa }) {
+      return myAccount(platform, await requireUsager(platform, koa));
+    },
+  }),
+  route({
+    method: 'patch', path: '/api/public/me', tag: 'public', access: 'public', body: 'api/public.me.json', partialBody: true,
+    summary: "Change the signed-in usager's details; a change of a field FranceConnect certified is refused (422 with its path), nothing written",
+    async handle({ platform, koa, body }) {
+      return updateMyAccount(platform, await requireUsager(platform, koa), body as AccountChanges);
     },
   }),
   route({
     method: 'get', path: '/api/public/me/rdvs', tag: 'public', access: 'public',
     summary: "The signed-in usager's rdvs in every territory, newest first",
     async handle({ platform, koa }) {
-      const usager = await signedInUsager(platform, koa);
-      if (!usager) throw new AppError('unauthenticated', 'Sign in first: no bearer token');
-      return myRdvs(platform, usager);
+      return myRdvs(platform, await requireUsager(platform, koa));
     },
   }),
 ];

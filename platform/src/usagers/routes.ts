@@ -1,3 +1,4 @@
+import { CERTIFIED_FIELDS, certifiedFieldErrors } from '../booking/franceconnect';
 import { tx } from '../db/database';
 import { AppError } from '../errors';
 import { loadForm } from '../forms/forms';
@@ -31,6 +32,9 @@ function fiche(body: unknown): UserBody {
 }
 
 const byName = (a: User, b: User) => a.last_name.localeCompare(b.last_name, 'fr') || a.first_name.localeCompare(b.first_name, 'fr') || a.id.localeCompare(b.id);
+
+/** A fiche FranceConnect certified names the fields agents cannot change (their screen shows them read-only). */
+const certification = (user: User) => (user.franceconnect_identity_at ? { certified_fields: [...CERTIFIED_FIELDS] } : {});
 
 export const userRoutes = [
   route({
@@ -81,7 +85,7 @@ export const userRoutes = [
     summary: 'One usager of an organisation of the agent, with what no longer fits the current form',
     async handle({ actor, params, platform }) {
       const found = await findUserFor(actor, params.id);
-      return userJson(found.user, await loadForm(platform, 'user'), visibleOrganisations(actor, found.organisationIds));
+      return { ...userJson(found.user, await loadForm(platform, 'user'), visibleOrganisations(actor, found.organisationIds)), ...certification(found.user) };
     },
   }),
   route({
@@ -93,8 +97,13 @@ export const userRoutes = [
       const form = await loadForm(platform, 'user');
       const changes = fiche(body);
       if (!Object.keys(changes).length) throw AppError.invalid('The request body is empty: give the fields to change');
+      if (found.user.franceconnect_identity_at) {
+        const { first_name, birth_name, birth_date } = found.user;
+        const refused = certifiedFieldErrors({ first_name, birth_name, birth_date }, changes);
+        if (refused.length) throw AppError.invalid('FranceConnect certifies these details: they cannot be changed by hand', refused);
+      }
       const user = await updateUser({ actor, platform }, form, found, form.validate(changes, { partial: true }));
-      return userJson(user, form, visibleOrganisations(actor, found.organisationIds));
+      return { ...userJson(user, form, visibleOrganisations(actor, found.organisationIds)), ...certification(user) };
     },
   }),
   route({

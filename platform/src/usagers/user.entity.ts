@@ -24,6 +24,8 @@ export class User {
   @Column({ type: 'timestamptz' }) updated_at!: Date;
   @Column({ type: 'timestamptz', nullable: true }) deleted_at!: Date | null;
   @Column({ type: 'timestamptz', nullable: true }) anonymised_at!: Date | null;
+  /** Set when the fiche shows the identity FranceConnect certified: first name, birth name and birth date stay so. */
+  @Column({ type: 'timestamptz', nullable: true }) franceconnect_identity_at!: Date | null;
 }
 
 /** Ties an usager's fiche to an organisation: its agents see and manage it. */

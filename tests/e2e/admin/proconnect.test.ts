@@ -1,9 +1,8 @@
 import type { Page } from 'playwright-core';
-import { TestOidcProvider } from '../../support/oidc-provider';
-import { TestPlatform } from '../../support/platform';
+import { startWithOidcProvider, TestOidcProvider } from '../../support/oidc-provider';
+import type { TestPlatform } from '../../support/platform';
 import { auditScreen, Browser, E2E_NOW, ensureUiBuilt, openBrowser, signIn, signOut } from './support';
 
-const CLIENT = { clientId: 'lapin-agents', clientSecret: 'un-secret-de-client-proconnect' };
 const EMAIL = 'admin.mairie@demo.test';
 
 /** « Se connecter avec ProConnect » (issue 19), against a real OpenID Connect provider on loopback. */
@@ -16,13 +15,7 @@ describe('admin UI: connexion avec ProConnect', () => {
 
   beforeAll(async () => {
     ensureUiBuilt('admin-ui');
-    provider = await TestOidcProvider.listen();
-    test = await TestPlatform.start({ now: E2E_NOW, config: { proconnect: { issuer: provider.issuer, ...CLIENT, signingAlg: 'RS256' } } });
-    provider.register({
-      ...CLIENT,
-      redirectUris: [`${test.baseUrl}/admin/proconnect/callback`],
-      postLogoutRedirectUris: [`${test.baseUrl}/admin/sign-in`],
-    }, ['openid', 'email', 'given_name', 'usual_name']);
+    ({ test, provider } = await startWithOidcProvider('proconnect', { now: E2E_NOW }));
     browser = await openBrowser({ now: E2E_NOW });
     page = browser.page;
   }, 300_000);

@@ -1,8 +1,7 @@
-import { TestOidcProvider } from '../../support/oidc-provider';
+import { startWithOidcProvider, TestOidcProvider } from '../../support/oidc-provider';
 import { DEMO_PASSWORD, TestPlatform } from '../../support/platform';
 import { countRows, expectProblem, invitationLink } from './helpers';
 
-const CLIENT = { clientId: 'lapin-agents', clientSecret: 'un-secret-de-client-proconnect' };
 const EMAIL = 'agent.urbanisme@demo.test';
 
 /**
@@ -17,13 +16,7 @@ describe('signing in with ProConnect', () => {
   let test: TestPlatform;
 
   beforeAll(async () => {
-    provider = await TestOidcProvider.listen();
-    test = await TestPlatform.start({ config: { proconnect: { issuer: provider.issuer, ...CLIENT, signingAlg: 'RS256' } } });
-    provider.register({
-      ...CLIENT,
-      redirectUris: [`${test.baseUrl}/admin/proconnect/callback`],
-      postLogoutRedirectUris: [`${test.baseUrl}/admin/sign-in`],
-    }, ['openid', 'email', 'given_name', 'usual_name']);
+    ({ test, provider } = await startWithOidcProvider('proconnect'));
   });
   afterAll(async () => {
     await test?.stop();
@@ -60,7 +53,7 @@ describe('signing in with ProConnect', () => {
     const url = new URL(started.body.authorization_url);
     expect(url.origin + url.pathname).toBe(`${provider.issuer}/auth`);
     expect(Object.fromEntries(url.searchParams)).toMatchObject({
-      client_id: CLIENT.clientId, response_type: 'code', acr_values: 'eidas1', scope: 'openid email given_name usual_name',
+      client_id: 'lapin-proconnect', response_type: 'code', acr_values: 'eidas1', scope: 'openid email given_name usual_name',
       redirect_uri: `${test.baseUrl}/admin/proconnect/callback`,
     });
     expect(url.searchParams.get('state')!.length).toBeGreaterThanOrEqual(32);
