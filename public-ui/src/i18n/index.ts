@@ -32,6 +32,13 @@ const SERVER_MESSAGES: [RegExp, string][] = [
   [/^An rdv booked by an agent is moved by the organisation/, 'manage.moveRefusal.booked_by_agent'],
   [/^It is too late to do this online/, 'server.tooLate'],
   [/^is not a créneau of this motif/, 'server.notACreneau'],
+  [/^is certified by FranceConnect/, 'franceconnect.certified'],
+  [/^FranceConnect does not answer/, 'franceconnect.unavailable'],
+  [/^FranceConnect did not confirm the sign-in/, 'franceconnect.failed'],
+  [/^This sign-in (is unknown|took too long)/, 'franceconnect.failed'],
+  [/^is required to open an account/, 'franceconnect.needsOrganisation'],
+  [/^belongs to another FranceConnect identity/, 'franceconnect.otherIdentity'],
+  [/^Wrong email or password/, 'espace.wrongCredentials'],
 ];
 
 export function serverText(message: string | undefined): string {
