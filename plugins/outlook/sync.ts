@@ -129,11 +129,15 @@ export async function onEvent(event: DomainEvent, ctx: Context): Promise<void> {
   if (concerned) await requestSync(ctx, [event.record_id]);
 }
 
-/** Connecting syncs the agent's rdvs from a month ago on. */
+/**
+ * Connecting syncs the agent's rdvs from a month ago on, and the events written before
+ * (a connection « à reconnecter » missed the cancellations and the rdvs the agent left).
+ */
 export async function initialSync(job: AgentJob, ctx: Context): Promise<void> {
   const since = new Date(ctx.now().getTime() - INITIAL_SYNC_DAYS * 24 * 3600_000);
   const rdvs = await ctx.core.rdvsOfAgent({ agentId: job.agent_id, endsAfter: since });
-  await requestSync(ctx, rdvs.filter((rdv) => !rdv.cancelled).map((rdv) => rdv.id));
+  const written = await ctx.db.query<{ rdv_id: string }>(`SELECT rdv_id::text AS rdv_id FROM outlook_events WHERE agent_id = $1`, [job.agent_id]);
+  await requestSync(ctx, [...rdvs.filter((rdv) => !rdv.cancelled).map((rdv) => rdv.id), ...written.map((row) => row.rdv_id)]);
 }
 
 // --- Connection state -------------------------------------------------------

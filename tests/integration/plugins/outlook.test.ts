@@ -253,6 +253,9 @@ describe(`Outlook 365 sync (${process.env.REDIS_URL ? 'BullMQ' : 'in-process que
   });
 
   it('marks a revoked connection « à reconnecter », stops its work only, and resumes once connected again', async () => {
+    const gone = await book('2026-12-09T09:00:00+01:00', [f.basicUrbanisme]);
+    await waitFor('Hugo’s event', () => eventOf(HUGO, gone) !== undefined);
+    await syncDone(gone);
     microsoft.revoke(HUGO);
     const rdvId = await book('2026-12-09T10:00:00+01:00', [f.basicEtatCivil, f.basicUrbanisme]);
     await waitFor('Anne’s event', () => eventOf(ANNE, rdvId) !== undefined);
@@ -261,13 +264,18 @@ describe(`Outlook 365 sync (${process.env.REDIS_URL ? 'BullMQ' : 'in-process que
     expect(hugo).toMatchObject({ status: 'reconnect', last_error: expect.stringContaining('reconnectez Outlook') });
     const hugosCalls = microsoft.calls.filter((call) => call.method === 'POST' && call.path === '/me/events').length;
 
-    // Its work stops: another rdv of Hugo calls nothing for him.
+    // Its work stops: another rdv of Hugo, or a cancellation, calls nothing for him.
     const next = await book('2026-12-09T11:00:00+01:00', [f.basicUrbanisme]);
     await syncDone(next);
+    await change(gone, { status: 'excused' });
+    await syncDone(gone);
     expect(microsoft.calls.filter((call) => call.method === 'POST' && call.path === '/me/events').length).toBe(hugosCalls);
+    expect(eventOf(HUGO, gone)).toBeDefined();
 
+    // Connected again: what was missed is written, and what was cancelled meanwhile removed.
     expect(await connect(f.tokens.urbanisme)).toBe(`${test.baseUrl}/admin/account?outlook=connected`);
     await waitFor('Hugo’s events written on reconnection', () => Boolean(eventOf(HUGO, rdvId) && eventOf(HUGO, next)));
+    await waitFor('the rdv cancelled meanwhile removed', () => eventOf(HUGO, gone) === undefined);
     expect(await state(f.tokens.urbanisme)).toMatchObject({ status: 'connected', last_error: null });
   });
 
