@@ -43,5 +43,7 @@ export interface PublicHoliday {
 /** The `holidays` configuration document. */
 export interface HolidaysDocument {
   zone: string;
+  /** Days of the week the territory does not work (`monday` … `sunday`). */
+  closed_weekdays?: string[];
   reopened: string[];
 }

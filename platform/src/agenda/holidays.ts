@@ -11,7 +11,7 @@
  */
 import Holidays from 'date-holidays';
 import { AppError } from '../errors';
-import { Interval, formatDay, parseDay, utcDayOf, wallToUtc } from './time';
+import { Interval, formatDay, parseDay, utcDayOf, wallToUtc, weekdayOf } from './time';
 
 export const holidayZones = [
   'metropole',
@@ -24,6 +24,10 @@ export const holidayZones = [
 ] as const;
 
 export type HolidayZone = (typeof holidayZones)[number];
+
+/** Days of the week in the order of `weekdayOf` (Monday first), as the `holidays` document names them. */
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
 
 export interface PublicHoliday {
   /** `YYYY-MM-DD`, a day of the territory's calendar. */
@@ -106,6 +110,22 @@ export function holidayClosures(
   for (const holiday of publicHolidays(zone, formatDay(utcDayOf(window.start) - 1), formatDay(utcDayOf(window.end - 1) + 1))) {
     if (reopened.has(holiday.date)) continue;
     const day = parseDay(holiday.date) as number;
+    const closure = { start: wallToUtc(timeZone, day, 0), end: wallToUtc(timeZone, day + 1, 0) };
+    if (closure.start < window.end && closure.end > window.start) closures.push(closure);
+  }
+  return closures;
+}
+
+/**
+ * The territory's closed days of the week overlapping `window` as closures for the
+ * slot engine: each one whole local day in `timeZone`. None when every day is open.
+ */
+export function closedWeekdayClosures(closedWeekdays: readonly Weekday[], timeZone: string, window: Interval): Interval[] {
+  if (closedWeekdays.length === 0 || window.end <= window.start) return [];
+  const closed = new Set(closedWeekdays.map((weekday) => WEEKDAYS.indexOf(weekday)));
+  const closures: Interval[] = [];
+  for (let day = utcDayOf(window.start) - 1; day <= utcDayOf(window.end - 1) + 1; day++) {
+    if (!closed.has(weekdayOf(day))) continue;
     const closure = { start: wallToUtc(timeZone, day, 0), end: wallToUtc(timeZone, day + 1, 0) };
     if (closure.start < window.end && closure.end > window.start) closures.push(closure);
   }

@@ -5,7 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import { AgentActor, seesWholeOrganisation } from '../agents/actor';
-import { HolidayZone } from '../agenda/holidays';
+import { HolidayZone, Weekday } from '../agenda/holidays';
 import { isoInZone } from '../agenda/iso';
 import { EpochMs, Interval, localDaysWindow } from '../agenda/time';
 import { tx } from '../db/database';
@@ -91,8 +91,9 @@ export function motifRules(motif: SearchMotif): MotifRules {
 }
 
 /**
- * The territory's zone and public holidays (the `holidays` configuration document
- * in force, else its schema's default), in one round trip: every search starts here.
+ * The territory's zone, public holidays and closed days of the week (the `holidays`
+ * configuration document in force, else its schema's default), in one round trip:
+ * every search starts here.
  */
 export async function loadSearchSettings(schemas: SchemaRegistry): Promise<SearchSettings> {
   const [territory] = await tx().query(
@@ -102,8 +103,12 @@ export async function loadSearchSettings(schemas: SchemaRegistry): Promise<Searc
        FROM territories t WHERE t.id = current_territory_id()`,
   );
   if (!territory) throw new Error('The current territory is not visible');
-  const holidays = (territory.holidays ?? schemas.get('config/holidays.json').default) as { zone: HolidayZone; reopened?: string[] };
-  return { timeZone: territory.timezone, holidays: { zone: holidays.zone, reopened: holidays.reopened ?? [] } };
+  const holidays = (territory.holidays ?? schemas.get('config/holidays.json').default) as
+    { zone: HolidayZone; reopened?: string[]; closed_weekdays?: Weekday[] };
+  return {
+    timeZone: territory.timezone,
+    holidays: { zone: holidays.zone, reopened: holidays.reopened ?? [], closedWeekdays: holidays.closed_weekdays ?? [] },
+  };
 }
 
 /** `a,b,c` → ids, each a uuid, at most MAX_LISTED_IDS; refused at `name.N` otherwise. */

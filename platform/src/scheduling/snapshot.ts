@@ -18,7 +18,7 @@
  */
 import { definitionOf } from '../agenda/definitions';
 import type { AgendaDefinition } from '../agenda/recurrence';
-import { HolidayZone, holidayClosures } from '../agenda/holidays';
+import { HolidayZone, Weekday, closedWeekdayClosures, holidayClosures } from '../agenda/holidays';
 import { DAY_MS, EpochMs, formatDay, Interval, parseDay, utcDayOf, wallToUtc } from '../agenda/time';
 import { currentTerritoryId, tx } from '../db/database';
 import type { AgendaSnapshot, AgentBusy, CollectifSession, PlageOccurrence } from './engine';
@@ -44,7 +44,7 @@ export interface SearchScope {
 /** The territory's settings a search needs. */
 export interface SearchSettings {
   timeZone: string;
-  holidays: { zone: HolidayZone; reopened: readonly string[] };
+  holidays: { zone: HolidayZone; reopened: readonly string[]; closedWeekdays: readonly Weekday[] };
 }
 
 /** Expansions are shared by every search of the process. */
@@ -65,6 +65,8 @@ interface PlageRow {
   exdates: string[];
   /** The lieu is open to the public (not `disabled`). */
   lieu_public: boolean;
+  /** The day of a lieu used once: its plages give créneaux that day only. */
+  single_use_day: string | null;
   /** The services of the plage's agent: a basic agent searches the plages of colleagues sharing one. */
   agent_services: string[];
 }
@@ -79,6 +81,8 @@ export interface KeptPlage {
   lastDay: string;
   definition: AgendaDefinition;
   lieuPublic: boolean;
+  /** A lieu used once: only this day's occurrences count. */
+  singleUseDay: string | null;
   agentServices: readonly string[];
 }
 
@@ -114,6 +118,7 @@ export const LOAD_QUERIES = {
     SELECT p.organisation_id, p.agent_id, p.lieu_id, array_to_string(p.motif_ids, ',') AS motif_ids,
            p.first_day::text AS first_day, p.last_day::text AS last_day, p.start_time, p.end_time, p.recurrence,
            p.until::text AS until, p.exdates::text[] AS exdates, l.availability <> 'disabled' AS lieu_public,
+           CASE WHEN l.availability = 'single_use' THEN l.single_use_day::text END AS single_use_day,
            array(SELECT s.service_slug FROM agent_services s WHERE s.agent_id = p.agent_id) AS agent_services
       FROM plages_ouverture p JOIN lieux l ON l.id = p.lieu_id AND l.deleted_at IS NULL
      WHERE p.organisation_id = ANY($1::uuid[])
@@ -196,6 +201,12 @@ function closureInterval(closure: ClosureRow, timeZone: string): Interval {
     start: wallToUtc(timeZone, parseDay(closure.first_day)!, 0),
     end: wallToUtc(timeZone, parseDay(closure.end_day)! + 1, 0),
   };
+}
+
+/** The local day of a lieu used once, [00:00, next day 00:00): its plages' occurrences starting in it count. */
+function singleUseInterval(day: string, timeZone: string): Interval {
+  const dayNumber = parseDay(day)!;
+  return { start: wallToUtc(timeZone, dayNumber, 0), end: wallToUtc(timeZone, dayNumber + 1, 0) };
 }
 
 /** The parts of `occurrence` that no closure (sorted by start) covers. */
@@ -306,6 +317,7 @@ function keptPlage(row: PlageRow): KeptPlage {
     lastDay: row.last_day,
     definition: definitionOf(row),
     lieuPublic: row.lieu_public,
+    singleUseDay: row.single_use_day,
     agentServices: row.agent_services,
   };
 }
@@ -323,6 +335,7 @@ function plagesInScope(plages: readonly KeptPlage[], scope: SearchScope, load: R
   const whole = new Set(searcher?.wholeOrganisationIds ?? []);
   const services = new Set(searcher?.services ?? []);
   return plages.filter((plage) => plage.firstDay <= load.lastDate && plage.lastDay >= load.firstDate
+    && (plage.singleUseDay === null || (plage.singleUseDay <= load.lastDate && plage.singleUseDay >= load.firstDate))
     && (searcher !== null || plage.lieuPublic)
     && (!scope.lieuId || plage.lieuId === scope.lieuId)
     && (!scope.agentIds || scope.agentIds.includes(plage.agentId))
@@ -371,11 +384,13 @@ async function loadSessions(scope: SearchScope, load: ReturnType<typeof loadWind
 /**
  * The engine's input from the rows read over `loaded` (see loadWindow): plage
  * occurrences with the closures of their organisation and lieu cut out, busy
- * time (rdvs with their buffer, absence occurrences), public holidays.
+ * time (rdvs with their buffer, absence occurrences), public holidays and the
+ * territory's closed days of the week.
  */
 export function buildSnapshot(rows: AgendaRows, settings: SearchSettings, loaded: Interval): AgendaSnapshot {
   const { timeZone } = settings;
   const holidays = holidayClosures(settings.holidays.zone, timeZone, loaded, settings.holidays.reopened);
+  const closedDays = closedWeekdayClosures(settings.holidays.closedWeekdays, timeZone, loaded);
 
   // Closures by the organisation or lieu they close, sorted for the cut.
   const closuresOf = new Map<string, Interval[]>();
@@ -395,7 +410,9 @@ export function buildSnapshot(rows: AgendaRows, settings: SearchSettings, loaded
     const closed = lieuClosures.length === 0 ? organisationClosures
       : organisationClosures.length === 0 ? lieuClosures
         : [...organisationClosures, ...lieuClosures].sort((a, b) => a.start - b.start);
+    const onlyDay = plage.singleUseDay === null ? null : singleUseInterval(plage.singleUseDay, timeZone);
     for (const occurrence of occurrenceCache.occurrences(plage.definition, timeZone, loaded)) {
+      if (onlyDay && (occurrence.start < onlyDay.start || occurrence.start >= onlyDay.end)) continue;
       for (const { start, end } of closed.length === 0 ? [occurrence] : openParts(occurrence, closed)) {
         plages.push({ agentId: plage.agentId, lieuId: plage.lieuId, motifIds: plage.motifIds, start, end });
       }
@@ -413,5 +430,5 @@ export function buildSnapshot(rows: AgendaRows, settings: SearchSettings, loaded
       busy.push({ agentId: absence.agentId, start: occurrence.start, end: occurrence.end });
     }
   }
-  return { plages, busy, closures: holidays };
+  return { plages, busy, closures: closedDays.length === 0 ? holidays : [...holidays, ...closedDays] };
 }

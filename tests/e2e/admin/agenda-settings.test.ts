@@ -153,11 +153,17 @@ describe('admin UI: closures, reference weeks and public holidays', () => {
     await mayDay.getByText('Fermé').waitFor();
     await mayDay.getByRole('checkbox').check();
     await mayDay.getByText('Ouvert').waitFor();
+    // Opening days: every day open until unchecked; Saturday closed from the keyboard.
+    const opening = page.getByRole('group', { name: 'Jours d’ouverture' });
+    expect(await opening.getByRole('checkbox', { checked: true }).count()).toBe(7);
+    await opening.getByRole('checkbox', { name: 'Samedi' }).focus();
+    await page.keyboard.press('Space');
+    await opening.getByRole('checkbox', { name: 'Samedi', checked: false }).waitFor();
     violations.push(...(await auditScreen(page, 'territory-holidays')));
     await page.locator('[data-test="save"]').click();
     await page.getByText('Modifications enregistrées.').waitFor();
     const [config] = await test.sql(`SELECT document FROM territory_configs WHERE key = 'holidays' ORDER BY version DESC LIMIT 1`);
-    expect(config.document).toEqual({ zone: 'alsace_moselle', reopened: [`${year + 1}-05-01`] });
+    expect(config.document).toEqual({ zone: 'alsace_moselle', closed_weekdays: ['saturday'], reopened: [`${year + 1}-05-01`] });
   });
 
   it('shows a basic agent none of these screens, in the menu or by their URLs', async () => {

@@ -28,7 +28,7 @@ describe('the agendas a search keeps between searches', () => {
 
     const other = await test.createTerritory('Territoire voisin', 'admin@voisin.test');
     const window = { start: Date.parse('2026-12-06T23:00:00Z'), end: Date.parse('2026-12-07T23:00:00Z') };
-    const settings = { timeZone: 'Europe/Paris', holidays: { zone: 'metropole' as const, reopened: [] } };
+    const settings = { timeZone: 'Europe/Paris', holidays: { zone: 'metropole' as const, reopened: [], closedWeekdays: [] } };
     const scope = { organisationIds: [f.mairie], motifIds: [f.cni], searcher: null };
     const seenByOther = await test.db.tenant(other.id, () => loadSnapshot(scope, window, settings));
     expect(seenByOther.plages).toEqual([]);
