@@ -162,10 +162,15 @@ export function frenchMessage(error: Error): string {
 
 // --- Writing events ---------------------------------------------------------
 
+/**
+ * Each event we create carries its transaction id in an extended property of ours too:
+ * filtering on an extended property is Graph's documented way to find an event by our id.
+ */
+export const TRANSACTION_PROPERTY = 'String {b7dc7910-170b-4aa7-a387-16dba4e98c9c} Name lapinTransactionId';
+
 async function findByTransactionId(session: GraphSession, transactionId: string): Promise<string | null> {
-  const { body } = await session.call({
-    method: 'GET', path: `/me/events?$filter=${encodeURIComponent(`transactionId eq '${transactionId}'`)}&$select=id&$top=1`, what: 'Recherche de l’événement',
-  });
+  const filter = `singleValueExtendedProperties/Any(ep: ep/id eq '${TRANSACTION_PROPERTY}' and ep/value eq '${transactionId}')`;
+  const { body } = await session.call({ method: 'GET', path: `/me/events?$filter=${encodeURIComponent(filter)}&$select=id&$top=1`, what: 'Recherche de l’événement' });
   return body.value?.[0]?.id ?? null;
 }
 
@@ -198,11 +203,15 @@ async function writeEvent(ctx: Context, session: GraphSession, rdvId: string, ro
       `SELECT agent_id::text AS agent_id, transaction_id, graph_event_id, fingerprint FROM outlook_events WHERE rdv_id = $1 AND agent_id = $2`, [rdvId, session.agentId],
     );
   }
-  const created = await session.call({ method: 'POST', path: '/me/events', body: { ...event, transactionId: row!.transaction_id }, accept: [400], what: 'Création de l’événement' });
+  const transactionId = row!.transaction_id;
+  const created = await session.call({
+    method: 'POST', path: '/me/events', accept: [400], what: 'Création de l’événement',
+    body: { ...event, transactionId, singleValueExtendedProperties: [{ id: TRANSACTION_PROPERTY, value: transactionId }] },
+  });
   if (created.status !== 400) return saveEventRow(ctx, rdvId, session.agentId, created.body.id, fingerprint);
   if (graphErrorCode(created) !== 'ErrorDuplicateTransactionId') throw new MicrosoftError(400, graphErrorCode(created), 'Création de l’événement : Microsoft a refusé la demande (400)');
   // Created by an earlier run whose answer was lost: found again, and made current.
-  const existing = await findByTransactionId(session, row!.transaction_id);
+  const existing = await findByTransactionId(session, transactionId);
   if (!existing) throw new MicrosoftError(400, 'ErrorDuplicateTransactionId', 'Création de l’événement : Microsoft le dit déjà créé mais ne le trouve pas');
   await session.call({ method: 'PATCH', path: `/me/events/${encodeURIComponent(existing)}`, body: event, what: 'Mise à jour de l’événement' });
   await saveEventRow(ctx, rdvId, session.agentId, existing, fingerprint);

@@ -4,7 +4,7 @@
  * once and sends the browser back with a code (or the agent's refusal), `/token` redeems
  * codes and refresh tokens, rotating the refresh token each time (the previous one stops
  * working). Graph: `/me`, `/me/events` created (a transactionId used twice is refused with
- * ErrorDuplicateTransactionId), found by transactionId, patched and deleted. Tests read the
+ * ErrorDuplicateTransactionId), found by a single-value extended property, patched and deleted. Tests read the
  * calendars and every call, and ask for faults: expired access tokens (401), a revoked
  * connection (invalid_grant), 429 or 503 with Retry-After, an answer lost after the work
  * was done (a worker dying mid-call).
@@ -27,6 +27,7 @@ export interface CalendarEvent {
   end: { dateTime: string; timeZone: string };
   location: { displayName: string };
   attendees: unknown[];
+  singleValueExtendedProperties?: { id: string; value: string }[];
   [other: string]: unknown;
 }
 
@@ -206,8 +207,11 @@ export class FakeMicrosoft {
       return json(200, { displayName: name, mail: email, userPrincipalName: email });
     }
     if (call.method === 'GET' && call.path === '/me/events') {
-      const transactionId = /^transactionId eq '(.+)'$/.exec(url.searchParams.get('$filter') ?? '')?.[1];
-      return json(200, { value: [...calendar.values()].filter((event) => event.transactionId === transactionId).map(({ id }) => ({ id })) });
+      // Only the filter the plugin sends: an extended property's value.
+      const [, propertyId, value] = /^singleValueExtendedProperties\/Any\(ep: ep\/id eq '(.+)' and ep\/value eq '(.+)'\)$/.exec(url.searchParams.get('$filter') ?? '') ?? [];
+      if (!propertyId) return graphError(400, 'ErrorInvalidProperty');
+      const carries = (event: CalendarEvent) => event.singleValueExtendedProperties?.some((property) => property.id === propertyId && property.value === value);
+      return json(200, { value: [...calendar.values()].filter(carries).map(({ id }) => ({ id })) });
     }
     if (call.method === 'POST' && call.path === '/me/events') {
       const event = call.body as CalendarEvent;
