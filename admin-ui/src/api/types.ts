@@ -57,6 +57,8 @@ export interface Lieu {
   longitude: number | null;
   phone_number: string | null;
   availability: 'enabled' | 'disabled' | 'single_use';
+  /** A lieu used once: its only day (YYYY-MM-DD); hidden from lists after it. */
+  single_use_day: string | null;
 }
 
 /** A free créneau of "Trouver un RDV" (GET .../creneaux): times with the territory's offset. */

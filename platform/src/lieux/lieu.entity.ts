@@ -19,11 +19,13 @@ export class Lieu {
   @Column({ type: 'double precision', nullable: true }) longitude!: number | null;
   @Column({ type: 'text', nullable: true }) phone_number!: string | null;
   @Column({ type: 'text' }) availability!: (typeof LIEU_AVAILABILITIES)[number];
+  /** The day of a lieu used once (`single_use`): its plages give créneaux that day only, and it is hidden after. */
+  @Column({ type: 'date', nullable: true }) single_use_day!: string | null;
   @Column({ type: 'timestamptz', nullable: true }) deleted_at!: Date | null;
   @Column({ type: 'timestamptz', default: () => 'now()' }) created_at!: Date;
   @Column({ type: 'timestamptz', default: () => 'now()' }) updated_at!: Date;
 }
 
 export const LIEU_DEFAULTS: Partial<Lieu> = {
-  availability: 'enabled', phone_number: null, street: null, postcode: null, city: null, latitude: null, longitude: null,
+  availability: 'enabled', single_use_day: null, phone_number: null, street: null, postcode: null, city: null, latitude: null, longitude: null,
 };

@@ -15,6 +15,15 @@ export interface LieuRead {
   availability: 'enabled' | 'disabled' | 'single_use';
 }
 
+/**
+ * SQL: the lieu (columns of `alias`) is still offered at `now` (a timestamptz parameter): not a
+ * lieu used once whose day is over in the territory's time zone.
+ */
+export function stillOfferedSql(alias: string, nowParameter: string): string {
+  return `(${alias}availability <> 'single_use' OR ${alias}single_use_day IS NULL
+    OR ${alias}single_use_day >= (${nowParameter}::timestamptz AT TIME ZONE (SELECT timezone FROM territories WHERE id = current_territory_id()))::date)`;
+}
+
 /** The territory's lieux not deleted, by name, optionally only of some organisations or ids. */
 export async function listLieux(filter: { organisationIds?: readonly string[]; ids?: readonly string[] } = {}): Promise<LieuRead[]> {
   return tx().query(

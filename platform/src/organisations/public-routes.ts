@@ -6,6 +6,7 @@
 import { tx } from '../db/database';
 import { AppError } from '../errors';
 import { route } from '../http/route';
+import { stillOfferedSql } from '../lieux/reads';
 import type { Platform } from '../platform';
 import { serviceName } from '../services/catalogue';
 
@@ -47,9 +48,10 @@ export const publicOrganisationRoutes = [
           [organisation.id, bookableByAudience(query)],
         );
         const lieux = await tx().query(
-          `SELECT id, name, address, phone_number FROM lieux
-            WHERE organisation_id = $1 AND deleted_at IS NULL AND availability <> 'disabled' ORDER BY name, id`,
-          [organisation.id],
+          `SELECT id, name, address, phone_number, single_use_day::text AS single_use_day FROM lieux
+            WHERE organisation_id = $1 AND deleted_at IS NULL AND availability <> 'disabled' AND ${stillOfferedSql('', '$2')}
+            ORDER BY name, id`,
+          [organisation.id, platform.clock.now()],
         );
         const services = [...new Set(motifs.map((motif) => motif.service_id))].sort()
           .map((id) => ({ id, name: serviceName(id) }));

@@ -35,6 +35,8 @@ export interface ScopedResource<E extends ScopedRecord> {
   check?(body: Partial<E>, request: ApiRequest<'agent'>, existing?: E): Promise<void>;
   /** Narrows what a member may read (basic agents see the motifs of their services). */
   visibleTo?(actor: AgentActor, organisationId: string): FindOptionsWhere<E> | undefined;
+  /** Narrows the list further, e.g. lieux used once whose day is over (the records stay readable by id). */
+  listedOnly?(request: ApiRequest<'agent'>): FindOptionsWhere<E>;
   /** Who may write; organisation admins by default. */
   requireWriter?(actor: AgentActor, organisationId: string): void;
 }
@@ -59,11 +61,12 @@ export function scopedResourceRoutes<E extends ScopedRecord>(resource: ScopedRes
     route({
       method: 'get', path: `/api/v1/organisations/:org/${resource.plural}`, tag: resource.tag, access: 'agent',
       summary: `List the organisation's ${resource.plural}`,
-      async handle({ actor, params, query }) {
+      async handle(request) {
+        const { actor, params, query } = request;
         requireMember(actor, params.org);
         const page = readPage(query);
         const [rows, total] = await tx().findAndCount(resource.entity, {
-          where: visible(actor, params.org),
+          where: { ...visible(actor, params.org), ...resource.listedOnly?.(request) },
           order: { [resource.orderBy]: 'ASC', id: 'ASC' } as never,
           skip: (page.page - 1) * page.per_page,
           take: page.per_page,

@@ -160,6 +160,23 @@ describe('admin UI: motifs and lieux', () => {
     expect(await test.sql(`SELECT street, latitude, longitude FROM lieux WHERE name = 'Hôtel de ville'`)).toEqual([{ street: '1 place de la Mairie', latitude: null, longitude: null }]);
   });
 
+  it('adds a lieu used once, its day asked for and shown in the list', async () => {
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/lieux`);
+    await page.locator('[data-test="new-lieu"]').click();
+    await page.getByRole('textbox', { name: 'Nom *' }).fill('Forum des associations');
+    await page.getByRole('textbox', { name: 'Adresse (une ligne) *' }).fill('Gymnase Jean-Moulin, 71000 Val-Fleuri');
+    expect(await page.locator('[data-test="single-use-day"]').count()).toBe(0);
+    await choose(page, 'Disponibilité', 'Ponctuel');
+    await page.locator('[data-test="save"]').click();
+    await page.locator('#field-single_use_day-messages').getByText('Ce champ est obligatoire.').waitFor();
+    violations.push(...(await auditScreen(page, 'lieu-dialog-single-use')));
+    await page.getByLabel('Jour du lieu ponctuel').fill('2026-12-09');
+    await page.locator('[data-test="save"]').click();
+    await page.getByRole('cell', { name: 'Ponctuel le mercredi 9 décembre 2026' }).waitFor();
+    expect(await test.sql(`SELECT availability, single_use_day::text AS day FROM lieux WHERE name = 'Forum des associations'`))
+      .toEqual([{ availability: 'single_use', day: '2026-12-09' }]);
+  });
+
   it('finds no serious or critical accessibility violation on these screens', () => {
     expect(violations).toEqual([]);
   });

@@ -81,6 +81,29 @@ describe('créneaux', () => {
     expect(await slots(f.tokens.mairieAdmin, '2026-12-25')).toEqual([]);
   });
 
+  it("gives no créneau, to agents nor to the public, on the territory's closed days of the week", async () => {
+    const config = '/api/v1/territories/current/config/holidays';
+    const publicWeek = async () => (await test.call('get',
+      `/api/public/organisations/${f.mairieSlug}/creneaux?motif_id=${f.cni}&from=2027-01-11&to=2027-01-15`)).body.data as Slot[];
+    expect(onDay(await publicWeek(), '2027-01-13')).not.toHaveLength(0);
+    expectStatus(await test.call('put', config, {
+      token: f.tokens.territorialAdmin, body: { zone: 'metropole', closed_weekdays: ['wednesday', 'saturday'], reopened: [] },
+    }), 200);
+    const week = await slots(f.tokens.etatCivil, '2027-01-11', '2027-01-15');
+    expect(onDay(week, '2027-01-13')).toEqual([]);
+    expect(onDay(week, '2027-01-12')).toHaveLength(15);
+    expect(onDay(week, '2027-01-14')).toHaveLength(15);
+    expect(onDay(await publicWeek(), '2027-01-13')).toEqual([]);
+    expect(onDay(await publicWeek(), '2027-01-14')).not.toHaveLength(0);
+    const unknownDay = await test.call('put', config, { token: f.tokens.territorialAdmin, body: { zone: 'metropole', closed_weekdays: ['mercredi'] } });
+    expectProblem(unknownDay, 422);
+    expect(errorPaths(unknownDay)).toEqual(['closed_weekdays.0']);
+    expect(onDay(await slots(f.tokens.etatCivil, '2027-01-13'), '2027-01-13')).toEqual([]);
+
+    expectStatus(await test.call('put', config, { token: f.tokens.territorialAdmin, body: { zone: 'metropole', reopened: [] } }), 200);
+    expect(onDay(await slots(f.tokens.etatCivil, '2027-01-13'), '2027-01-13')).toHaveLength(15);
+  });
+
   it('closes the whole organisation, or only the plages at one lieu, on exceptional closures', async () => {
     const closures = `/api/v1/organisations/${f.mairie}/closures`;
     const whole = await test.call('post', closures, { token: f.tokens.mairieAdmin, body: { first_day: '2027-01-05', end_day: '2027-01-05', reason: 'Inventaire' } });
@@ -322,6 +345,49 @@ describe('créneaux', () => {
       const forPrescripteurs = await test.call('get', `/api/public/organisations/${f.mairieSlug}?prescripteur=1`);
       expect(forPrescripteurs.body.motifs.map((m: { id: string }) => m.id).sort()).toEqual([f.cni, f.permis].sort());
       await test.sql(`UPDATE lieux SET availability = 'enabled' WHERE id = $1`, [f.annexe]);
+    });
+
+    it('offers a lieu used once on its day only, then hides it from lists and from the portal', async () => {
+      const lieux = `/api/v1/organisations/${f.mairie}/lieux`;
+      const withoutDay = await test.call('post', lieux, { token: f.tokens.mairieAdmin, body: { name: 'Forum des associations', address: 'Gymnase', availability: 'single_use' } });
+      expectProblem(withoutDay, 422);
+      expect(errorPaths(withoutDay)).toEqual(['single_use_day']);
+      const created = await test.call('post', lieux, {
+        token: f.tokens.mairieAdmin, body: { name: 'Forum des associations', address: 'Gymnase', availability: 'single_use', single_use_day: '2027-01-20' },
+      });
+      expectStatus(created, 201);
+      const forum = created.body.id as string;
+      expect(created.body.single_use_day).toBe('2027-01-20');
+      const dayOnEnabled = await test.call('patch', `/api/v1/lieux/${f.annexe}`, { token: f.tokens.mairieAdmin, body: { single_use_day: '2027-01-20' } });
+      expectProblem(dayOnEnabled, 422);
+      expect(errorPaths(dayOnEnabled)).toEqual(['single_use_day']);
+      expect(errorPaths(await test.call('patch', `/api/v1/lieux/${forum}`, { token: f.tokens.mairieAdmin, body: { single_use_day: null } }))).toEqual(['single_use_day']);
+
+      // A weekly plage at the forum (a data slip): its créneaux are those of 20 January only.
+      expectStatus(await test.call('post', `/api/v1/organisations/${f.mairie}/plages_ouverture`, {
+        token: f.tokens.mairieAdmin,
+        body: plageBody(f, { agent_id: marc, lieu_id: forum, first_day: '2027-01-18', until: '2027-01-29', start_time: '16:30', end_time: '17:30' }),
+      }), 201);
+      const atForum = (list: Slot[]) => list.filter((slot) => slot.lieu_id === forum).map((slot) => slot.starts_at.slice(0, 16));
+      expect(atForum(await slots(f.tokens.mairieAdmin, '2027-01-18', '2027-01-29'))).toEqual(['2027-01-20T16:30', '2027-01-20T16:50', '2027-01-20T17:10']);
+      expect(atForum((await publicSlots({ motif_id: f.cni, from: '2027-01-18', to: '2027-01-29' })).body.data)).toEqual(['2027-01-20T16:30', '2027-01-20T16:50', '2027-01-20T17:10']);
+
+      const listed = async () => ({
+        // Sessions idle since "now" have expired: sign in again at the clock's time.
+        agents: (await test.call('get', lieux, { token: await test.signIn('agent.etatcivil@demo.test') })).body.data.map((l: { id: string }) => l.id) as string[],
+        portal: (await test.call('get', `/api/public/organisations/${f.mairieSlug}`)).body.lieux.map((l: { id: string }) => l.id) as string[],
+      });
+      test.clock.set(new Date('2027-01-20T22:30:00Z')); // 23:30 in Paris, still its day
+      expect(await listed()).toEqual({ agents: expect.arrayContaining([forum]), portal: expect.arrayContaining([forum]) });
+      test.clock.set(new Date('2027-01-20T23:00:00Z')); // midnight in Paris: the day is over
+      const after = await listed();
+      expect(after.agents).not.toContain(forum);
+      expect(after.agents).toContain(f.annexe);
+      expect(after.portal).not.toContain(forum);
+      const later = await test.signIn('admin.mairie@demo.test');
+      expectStatus(await test.call('get', `/api/v1/lieux/${forum}`, { token: later }), 200); // old rdvs still name it
+      expectStatus(await test.call('delete', `/api/v1/lieux/${forum}`, { token: later }), 204);
+      test.clock.set(NOW);
     });
   });
 
