@@ -29,7 +29,8 @@ export const publicApi = {
   /** The territory's usager form as the public portal shows it. */
   userForm: (slug: string) => api.get<FormDescription>(`${organisationPath(slug)}/forms/user`),
 
-  book: (body: BookingRequest, idempotencyKey: string) => api.post<PendingRdv>('/api/public/rdvs', body, { idempotencyKey }),
+  /** Pending until the emailed code confirms it; confirmed at once for a signed-in usager. */
+  book: (body: BookingRequest, idempotencyKey: string) => api.post<PendingRdv | ConfirmedRdv>('/api/public/rdvs', body, { idempotencyKey }),
   confirm: (id: string, code: string, idempotencyKey: string) => api.post<ConfirmedRdv>(`${rdvPath(id)}/confirm`, { code }, { idempotencyKey }),
 
   // The letters go in the body: URLs end up in logs.

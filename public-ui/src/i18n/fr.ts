@@ -257,7 +257,7 @@ export const fr = {
     saved: 'Vos coordonnées sont enregistrées.',
     rdvsTitle: 'Mes rendez-vous',
     noRdvs: 'Vous n’avez pas encore de rendez-vous.',
-    rdvLine: '{motif} — {organisation}, {when}',
+    rdvLine: '{motif} — {organisation} : {when}',
     signOut: 'Se déconnecter',
     signedOut: 'Vous êtes déconnecté.',
   },

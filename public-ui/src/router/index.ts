@@ -53,6 +53,18 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'accountInvitation.title' },
   },
   {
+    path: '/espace',
+    name: 'espace',
+    component: () => import('../views/EspaceUsager.vue'),
+    meta: { title: 'espace.title' },
+  },
+  {
+    path: '/franceconnect/callback',
+    name: 'franceconnect-callback',
+    component: () => import('../views/FranceConnectCallback.vue'),
+    meta: { title: 'franceconnect.title' },
+  },
+  {
     path: '/:unknown(.*)*',
     name: 'not-found',
     component: () => import('../views/NotFound.vue'),
