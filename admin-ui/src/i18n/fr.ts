@@ -840,6 +840,7 @@ export const fr = {
   },
   users: {
     title: 'Usagers',
+    certified: 'Certifié par FranceConnect : ne peut pas être modifié.',
     new: 'Nouvel usager',
     edit: 'Fiche usager',
     editNamed: 'Fiche de {name}',
