@@ -431,6 +431,8 @@ export interface PluginRetention<Config = Record<string, unknown>> {
   count(ctx: PluginContext<Config>, cutoff: Date): Promise<number>;
   /** Deletes (or scrubs) at most `limit` due rows; answers how many, so that fewer than `limit` means done. */
   purge(ctx: PluginContext<Config>, cutoff: Date, limit: number): Promise<number>;
+  /** Erases what these rows hold about an usager being anonymised, in the transaction that anonymises them. */
+  forgetUsager?(ctx: PluginContext<Config>, userId: string): Promise<void>;
 }
 
 export interface PluginDefinition<Config = Record<string, unknown>> {

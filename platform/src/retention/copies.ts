@@ -1,4 +1,15 @@
-import { tx } from '../db/database';
+import { currentTerritoryId, tx } from '../db/database';
+import { consoleLog } from '../logging';
+import type { Platform } from '../platform';
+import { createPluginContext, readPluginSettings } from '../plugins/host';
+import { installedPlugins } from '../plugins/registry';
+import type { PluginContext, PluginDefinition } from '../plugins/sdk';
+
+/** A plugin's context in the current tenant transaction (its `ctx.db` joins it), whether or not it is on here. */
+export async function pluginContextHere(platform: Platform, plugin: PluginDefinition<any>): Promise<PluginContext<any>> {
+  const settings = await readPluginSettings(platform, plugin, null);
+  return createPluginContext(platform, plugin, { territoryId: currentTerritoryId(), organisationId: null, settings }, consoleLog);
+}
 
 /** Takes the recipient out of receipts (the result, channel and time stay for statistics). */
 export async function anonymiseReceipts(where: string, parameters: unknown[], at: Date): Promise<void> {
@@ -11,11 +22,12 @@ export async function anonymiseReceipts(where: string, parameters: unknown[], at
 
 /**
  * Erases, in the current transaction, the copies of an usager's data the platform keeps
- * beside the fiche: the receipts of what was sent to them, and the payloads of events,
- * sent or still to send (the usager's own events keep their id and organisations, which
- * is what a partner needs to delete its copy; rdv events lose the usager's name).
+ * beside the fiche: the receipts of what was sent to them, the payloads of events, sent
+ * or still to send (the usager's own events keep their id and organisations, which is what
+ * a partner needs to delete its copy; rdv events lose the usager's name), and what plugins'
+ * tables hold (`forgetUsager`: the webhooks' delivery bodies).
  */
-export async function scrubUsagerCopies(userId: string, at: Date): Promise<void> {
+export async function scrubUsagerCopies(platform: Platform, userId: string, at: Date): Promise<void> {
   await anonymiseReceipts(`recipient_type = 'user' AND recipient_id = $1`, [userId], at);
   await tx().query(
     `UPDATE outbox_events SET payload = jsonb_strip_nulls(jsonb_build_object(
@@ -33,4 +45,9 @@ export async function scrubUsagerCopies(userId: string, at: Date): Promise<void>
         AND payload->'user_ids' @> jsonb_build_array($1::text)`,
     [userId],
   );
+  for (const plugin of installedPlugins(platform)) {
+    for (const retention of plugin.retention ?? []) {
+      if (retention.forgetUsager) await retention.forgetUsager(await pluginContextHere(platform, plugin), userId);
+    }
+  }
 }

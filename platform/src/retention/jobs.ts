@@ -1,11 +1,11 @@
-import { currentTerritoryId, tx } from '../db/database';
+import { tx } from '../db/database';
 import type { PeriodicTask } from '../jobs/periodic';
 import { consoleLog, errorMessage } from '../logging';
 import { platformMail } from '../notifications/mail';
 import type { Platform } from '../platform';
-import { createPluginContext, readPluginSettings } from '../plugins/host';
 import { installedPlugins } from '../plugins/registry';
 import type { PluginDefinition, PluginRetention } from '../plugins/sdk';
+import { pluginContextHere } from './copies';
 import { EVENT_RETENTION_KINDS, PERSONAL_RETENTION_KINDS, RetentionKind, RetentionRun } from './kinds';
 
 /** Rows handled per transaction: a large territory's backlog never holds one long transaction. */
@@ -15,11 +15,7 @@ export type RetentionCounts = Record<string, number>;
 
 /** A plugin's retention as a kind of the run, in the current tenant transaction (the plugin's `ctx.db` joins it). */
 function pluginKind(plugin: PluginDefinition<any>, retention: PluginRetention<any>): RetentionKind {
-  const context = async (run: RetentionRun) => {
-    const territoryId = currentTerritoryId();
-    const settings = await readPluginSettings(run.platform, plugin, null);
-    return createPluginContext(run.platform, plugin, { territoryId, organisationId: null, settings }, consoleLog);
-  };
+  const context = (run: RetentionRun) => pluginContextHere(run.platform, plugin);
   const cutoff = ({ now, settings }: RetentionRun) => new Date(now.getTime() - settings.eventDays * 24 * 3600_000);
   return {
     kind: retention.kind,

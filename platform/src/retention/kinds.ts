@@ -109,13 +109,13 @@ const usagers = sqlKind(
       parameters: [cutoff, rdvCutoff(run)],
     };
   },
-  async (ids, { now }) => {
+  async (ids, { platform, now }) => {
     const profiles = await profilesOf(ids);
     for (const id of ids) {
       for (const organisationId of profiles.get(id)!) {
         await recordEvent('user', 'destroyed', { id, organisation_ids: [organisationId], webhook_reason: RGPD_REASON }, { organisationId });
       }
-      await anonymiseUser(id, { authorAgentId: null, at: now });
+      await anonymiseUser(platform, id, { authorAgentId: null, at: now });
     }
   },
 );

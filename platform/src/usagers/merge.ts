@@ -111,7 +111,7 @@ export async function mergeUsers(context: ActorContext, form: EffectiveForm, bod
   const organisationIds = (await profilesOf([kept.user.id])).get(kept.user.id)!;
   const changes = { ...changedFields(before, storedValues(kept.user)), merged_user_id: { from: null, to: other.user.id } };
   await saveChanges(kept.user, changes, 'merged', form, organisationIds, context);
-  await anonymiseUser(other.user.id, { authorAgentId: actor.agentId, at });
+  await anonymiseUser(platform, other.user.id, { authorAgentId: actor.agentId, at });
   await recordVersion('user', other.user.id, 'merged_into', { merged_into_user_id: { from: null, to: kept.user.id } }, { authorAgentId: actor.agentId, at });
   return userJson(kept.user, form, visibleOrganisations(actor, organisationIds));
 }

@@ -193,14 +193,14 @@ export async function removeUserFromOrganisation(context: ActorContext, form: Ef
   const remaining = organisationIds.filter((id) => id !== organisationId);
   await recordVersion('user', user.id, 'removed_from_organisation', { organisation_ids: { from: organisationIds, to: remaining } }, { authorAgentId: actor.agentId, at });
   await recordUserEvents('destroyed', user, form, [organisationId], actor.agentId);
-  if (!remaining.length) await anonymiseUser(user.id, { authorAgentId: actor.agentId, at });
+  if (!remaining.length) await anonymiseUser(platform, user.id, { authorAgentId: actor.agentId, at });
 }
 
 /**
- * Erases an usager's personal data (fiche, history values, the copies receipts and
- * events keep) and takes the fiche out of sight; the row stays so that rdvs and statistics keep their usager.
+ * Erases an usager's personal data (fiche, history values, the copies receipts, events
+ * and plugins keep) and takes the fiche out of sight; the row stays so that rdvs and statistics keep their usager.
  */
-export async function anonymiseUser(userId: string, context: { authorAgentId: string | null; at: Date }): Promise<void> {
+export async function anonymiseUser(platform: Platform, userId: string, context: { authorAgentId: string | null; at: Date }): Promise<void> {
   await tx().query(
     `UPDATE users SET first_name = 'Usager', last_name = 'anonymisé', birth_name = NULL, email = NULL, phone_number = NULL,
             birth_date = NULL, address = NULL, custom_fields = '{}', search_text = '',
@@ -212,6 +212,6 @@ export async function anonymiseUser(userId: string, context: { authorAgentId: st
   // The invitations to open an account keep the address they went to.
   await tx().query(`DELETE FROM usager_account_invitations WHERE user_id = $1`, [userId]);
   await eraseVersionValues('user', userId);
-  await scrubUsagerCopies(userId, context.at);
+  await scrubUsagerCopies(platform, userId, context.at);
   await recordVersion('user', userId, 'anonymised', {}, context);
 }

@@ -103,6 +103,8 @@ describe(`RGPD retention (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})
     const copies = () => test.sql(`SELECT model, payload FROM outbox_events WHERE payload::text ~ 'Lou|Berthelot|lou\\.berthelot'`);
     expect((await copies()).map((event) => event.model).sort()).toEqual(['rdv', 'user']);
     const receipts = await test.sql(`SELECT id FROM notification_receipts WHERE rdv_id = $1 AND recipient_type = 'user'`, [lousRdvId]);
+    const bodies = () => test.sql(`SELECT model, body FROM webhook_deliveries WHERE body ~ 'Lou|Berthelot|lou\\.berthelot'`);
+    await waitFor('Lou and her rdv delivered to the webhook', async () => (await bodies()).length === 2);
 
     expect((await test.call('delete', `/api/v1/users/${lou}`, { token: f.tokens.mairieAdmin })).status).toBe(204);
     expect(await copies()).toEqual([]);
@@ -112,6 +114,12 @@ describe(`RGPD retention (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})
       .toEqual(receipts.map(() => ({ recipient: 'anonymisé', recipient_id: null })));
     const [rdvCreated] = await test.sql(`SELECT payload FROM outbox_events WHERE model = 'rdv' AND record_id = $1 ORDER BY id LIMIT 1`, [lousRdvId]);
     expect(rdvCreated.payload.participations).toEqual([expect.objectContaining({ user_id: lou, first_name: 'Usager', last_name: 'anonymisé' })]);
+    // The webhooks' delivery log too, and the removal goes out with the id and organisations alone.
+    expect(await bodies()).toEqual([]);
+    await waitFor('the removal delivered', async () => (await test.sql(`SELECT 1 FROM webhook_deliveries WHERE record_id = $1 AND event = 'destroyed' AND status = 'delivered'`, [lou])).length === 1);
+    expect(await bodies()).toEqual([]);
+    expect(receiver.json('/hooks').filter((body) => body.meta.model === 'User' && body.data.id === lou).map((body) => body.meta.event)).toEqual(['created', 'destroyed']);
+    expect(receiver.json('/hooks').find((body) => body.meta.model === 'User' && body.meta.event === 'destroyed' && body.data.id === lou).data).toEqual({ id: lou, organisation_ids: [f.mairie] });
   });
 
   it('anonymises notification receipts after 6 months, not a day before', async () => {
