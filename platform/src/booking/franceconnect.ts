@@ -34,7 +34,8 @@ const text = (value: unknown) => (typeof value === 'string' && value.trim() ? va
  */
 export function certifiedFieldErrors(certified: CertifiedIdentity, changes: Record<string, unknown>, prefix = ''): FieldError[] {
   return CERTIFIED_FIELDS
-    .filter((field) => field in changes && (changes[field] ?? null) !== certified[field])
+    // An emptied field is the form's way of saying null.
+    .filter((field) => field in changes && (changes[field] || null) !== certified[field])
     .map((field) => ({ path: `${prefix}${field}`, message: 'is certified by FranceConnect and cannot be changed' }));
 }
 

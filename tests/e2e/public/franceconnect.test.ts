@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { startWithOidcProvider, TestOidcProvider } from '../../support/oidc-provider';
 import type { TestPlatform } from '../../support/platform';
-import { auditScreen, Browser, ensureUiBuilt, openBrowser } from '../admin/support';
+import { auditScreen, Browser, ensureUiBuilt, openBrowser, signIn } from '../admin/support';
 import { chooseFirstSlot, openPlages, openSlots, shows } from './support';
 
 const LEA = { sub: 'fc-sub-lea', email: 'lea.durand@example.fr', given_name: 'Léa Marie', family_name: 'Durand', birthdate: '1990-04-12' };
@@ -21,6 +21,7 @@ describe('public portal: FranceConnect and the espace usager', () => {
 
   beforeAll(async () => {
     ensureUiBuilt('public-ui');
+    ensureUiBuilt('admin-ui');
     ({ test, provider } = await startWithOidcProvider('franceconnect'));
     await openPlages(test);
     browser = await openBrowser();
@@ -75,6 +76,21 @@ describe('public portal: FranceConnect and the espace usager', () => {
     await page.getByRole('button', { name: 'Yes, sign me out' }).click();
     await page.waitForURL(`${test.baseUrl}/public/espace**`);
     await page.getByRole('heading', { level: 2, name: 'Se connecter' }).waitFor();
+  });
+
+  it("shows agents the fiche's certified identity read-only", async () => {
+    const [fiche] = await test.sql(`SELECT u.id, p.organisation_id FROM users u JOIN user_profiles p ON p.user_id = u.id WHERE u.email = $1`, [LEA.email]);
+    const agentPage = await browser.context.newPage();
+    await signIn(agentPage, test.baseUrl, 'admin.mairie@demo.test');
+    await agentPage.goto(`${test.baseUrl}/admin/organisations/${fiche.organisation_id}/users/${fiche.id}`);
+    await agentPage.getByRole('heading', { name: 'Fiche de Léa Marie Durand' }).waitFor();
+    const firstName = agentPage.getByRole('textbox', { name: /^Prénom/ });
+    expect(await firstName.inputValue()).toBe('Léa Marie');
+    expect(await firstName.getAttribute('readonly')).not.toBeNull();
+    expect(await agentPage.getByRole('textbox', { name: /^Nom d’usage|^Nom \*/ }).first().getAttribute('readonly')).toBeNull();
+    await shows(agentPage.locator('form'), 'Certifié par FranceConnect : ne peut pas être modifié.');
+    violations.push(...(await auditScreen(agentPage, 'admin/franceconnect-fiche')));
+    await agentPage.close();
   });
 
   it('has no serious accessibility violation', () => {
