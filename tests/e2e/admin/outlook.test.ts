@@ -2,14 +2,15 @@ import type { Page } from 'playwright-core';
 import { dropQueueKeys, pipelineConfig, RunningPipeline, waitFor } from '../../support/events';
 import { FakeMicrosoft } from '../../support/fake-microsoft';
 import type { demoIds, TestPlatform } from '../../support/platform';
-import { AdminSession, auditScreen, bookRdv, startAdminSession } from './support';
+import { AdminSession, auditScreen, bookRdv, signIn, signOut, startAdminSession } from './support';
 
 const ANNE = 'agent.etatcivil@demo.test';
 
 /**
- * An agent connects their Outlook calendar from « Mon compte » (issue 18): Microsoft's
- * sign-in (a real HTTP server on 127.0.0.1, tests/support/fake-microsoft.ts) sends them
- * back connected, their rdv appears in the calendar, and « Déconnecter » removes it.
+ * A territorial admin turns Outlook 365 on; an agent connects their calendar from « Mon
+ * compte » (issue 18): Microsoft's sign-in (a real HTTP server on 127.0.0.1,
+ * tests/support/fake-microsoft.ts) sends them back connected, their rdv appears in the
+ * calendar, and « Déconnecter » removes it.
  */
 describe('admin UI: Outlook 365', () => {
   let test: TestPlatform;
@@ -23,12 +24,9 @@ describe('admin UI: Outlook 365', () => {
   beforeAll(async () => {
     microsoft = await FakeMicrosoft.start();
     microsoft.addAccount({ email: ANNE, name: 'Anne Outlook' });
-    session = await startAdminSession(ANNE, { config: { ...pipelineConfig(), env: microsoft.env } });
+    session = await startAdminSession('territoire@demo.test', { config: { ...pipelineConfig(), env: microsoft.env } });
     ({ test, page, ids } = session);
     running = await RunningPipeline.start(test);
-    const admin = await test.signIn('territoire@demo.test');
-    const turnedOn = await test.call('put', '/api/v1/territories/current/config/plugins.outlook', { token: admin, body: { enabled: true, config: {} } });
-    expect(turnedOn.status).toBe(200);
   }, 300_000);
   afterAll(async () => {
     await running?.stop();
@@ -37,7 +35,21 @@ describe('admin UI: Outlook 365', () => {
     await microsoft?.stop();
   });
 
+  it('is turned on by a territorial admin from « Modules »', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Modules' }).click();
+    await page.locator('[data-test="plugin-outlook"]').getByText('Outlook 365 : les rendez-vous des agents écrits dans leur agenda Outlook, tenus à jour').waitFor();
+    await page.getByRole('link', { name: 'Régler outlook' }).click();
+    await page.getByRole('checkbox', { name: 'Activer le module outlook sur le territoire' }).check();
+    violations.push(...(await auditScreen(page, 'territory-plugin-outlook')));
+    await page.locator('[data-test="save"]').click();
+    await page.getByText('Modifications enregistrées.').waitFor();
+    const [stored] = await test.sql(`SELECT document FROM territory_configs WHERE key = 'plugins.outlook' ORDER BY version DESC LIMIT 1`);
+    expect(stored.document).toMatchObject({ enabled: true, config: {} });
+    await signOut(page);
+  });
+
   it('connects Outlook, shows the rdv written there, and disconnects', async () => {
+    await signIn(page, test.baseUrl, ANNE);
     const admin = await test.signIn('admin.mairie@demo.test');
     const user = await test.call('post', `/api/v1/organisations/${ids.mairie}/users`, { token: admin, body: { first_name: 'Camille', last_name: 'Martin' } });
     expect(user.status).toBe(201);
