@@ -50,7 +50,8 @@ function sqlKind(
     },
     async purge(run, limit) {
       const { sql, parameters } = due(run);
-      const ids = (await tx().query(`${sql} ORDER BY 1 LIMIT ${Number(limit)}`, parameters) as { id: string }[]).map((row) => row.id);
+      // Rows another worker's run holds are left to it: nothing is handled (nor announced) twice.
+      const ids = (await tx().query(`${sql} ORDER BY 1 LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`, parameters) as { id: string }[]).map((row) => row.id);
       if (ids.length) await apply(ids, run);
       return ids.length;
     },

@@ -65,7 +65,11 @@ describe(`RGPD retention (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})
     return Object.fromEntries(response.body.kinds.map(({ kind, count }: { kind: string; count: number }) => [kind, count]));
   }
 
-  /** Moves the clock, reads the preview, runs the job: the run does what the preview said (events already delivered: nothing settles meanwhile). */
+  /**
+   * Moves the clock, reads the preview, runs the job twice at once (two workers, batches of
+   * 2): together they do what the preview said, each row once (events already delivered:
+   * nothing settles meanwhile).
+   */
   async function runAt(at: Date): Promise<Record<string, number>> {
     await waitFor('every event delivered', async () => (await test.sql(
       `SELECT id FROM outbox_events WHERE dispatched_at IS NULL
@@ -73,7 +77,8 @@ describe(`RGPD retention (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})
         UNION ALL SELECT id FROM webhook_deliveries WHERE status = 'pending'`)).length === 0);
     test.clock.set(at);
     const announced = await preview();
-    const done = await runRetention(test.platform, at, 2);
+    const runs = await Promise.all([runRetention(test.platform, at, 2), runRetention(test.platform, at, 2)]);
+    const done = Object.fromEntries(Object.keys(runs[0]).map((kind) => [kind, runs[0][kind] + runs[1][kind]]));
     expect(done).toEqual(announced);
     return done;
   }
@@ -228,5 +233,9 @@ describe(`RGPD retention (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})
     expect(await test.sql(`SELECT id FROM job_failures`)).toHaveLength(1);
     expect((await runAt(after({ days: 30, seconds: 1 }, failureAt))).job_failures).toBe(1);
     expect(await test.sql(`SELECT id FROM job_failures`)).toHaveLength(0);
+  });
+
+  it('announced each deletion once, though two runs went at once every time', () => {
+    expect([rgpdWebhooks('Agent').length, rgpdWebhooks('User').length, rgpdWebhooks('Rdv').length]).toEqual([3, 3, 2]);
   });
 });
