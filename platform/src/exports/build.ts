@@ -31,7 +31,7 @@ export interface ExportJobPayload {
   exportId: string;
 }
 
-const BATCH = 500;
+const BATCH = 1_000;
 
 const ORIGIN_LABELS: Record<string, string> = { agent: 'agent', user: 'internet', prescripteur: 'prescripteur' };
 const STATUS_LABELS: Record<string, string> = { unknown: 'à venir', seen: 'vu', noshow: 'absent', excused: 'excusé', revoked: 'annulé' };

@@ -69,8 +69,8 @@ export async function readStatisticsQuery(query: Record<string, string | undefin
 }
 
 /**
- * The rdvs a figure counts, as SQL over `rdvs r JOIN motifs m`: the scope first (the
- * indexed column), then the filters. Parameters $1..$6; callers add theirs from $7.
+ * The rdvs a figure counts, as SQL over `rdvs r`: the scope first (the indexed column),
+ * then the filters. Parameters $1..$6; callers add theirs from $7.
  */
 function rdvScope(scope: StatisticsScope, filters: StatisticsFilters): { where: string; parameters: unknown[] } {
   const byOrganisation = 'organisationId' in scope;
@@ -78,7 +78,8 @@ function rdvScope(scope: StatisticsScope, filters: StatisticsFilters): { where: 
     where: `${byOrganisation ? 'r.organisation_id = $1' : 'r.territory_id = $1'} AND r.status <> 'pending'
       AND ($2::uuid IS NULL OR r.motif_id = $2) AND ($3::uuid IS NULL OR r.lieu_id = $3)
       AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM rdv_agents ra WHERE ra.rdv_id = r.id AND ra.agent_id = $4))
-      AND ($5::text IS NULL OR m.service_id = $5) AND ($6::uuid IS NULL OR r.organisation_id = $6)`,
+      AND ($5::text IS NULL OR r.motif_id IN (SELECT sm.id FROM motifs sm WHERE sm.service_id = $5))
+      AND ($6::uuid IS NULL OR r.organisation_id = $6)`,
     parameters: [
       byOrganisation ? scope.organisationId : scope.territoryId,
       filters.motifId, filters.lieuId, filters.agentId, filters.service, filters.organisationId,
@@ -88,10 +89,10 @@ function rdvScope(scope: StatisticsScope, filters: StatisticsFilters): { where: 
 
 type Row = Record<string, any>;
 
-/** Counts per status, every status present (0 when none). */
-function byStatus(rows: Row[], statuses: readonly string[]): Record<string, number> {
-  const counts = Object.fromEntries(statuses.map((status) => [status, 0]));
-  for (const row of rows) counts[row.status] = Number(row.count);
+/** Counts per status, every status present (0 when none), summed over the rows. */
+function sumByStatus(rows: Row[]): Record<string, number> {
+  const counts = Object.fromEntries(RDV_STATUSES.map((status) => [status, 0]));
+  for (const row of rows) counts[row.status] += Number(row.count);
   return counts;
 }
 
@@ -114,51 +115,51 @@ const LEAD_TIME_BUCKETS = [
 export async function computeStatistics(scope: StatisticsScope, query: StatisticsQuery, now: Date) {
   const { where, parameters } = rdvScope(scope, query.filters);
   const period = [...parameters, query.start, query.end];
-  const week = (column: string) => `to_char(date_trunc('week', ${column} AT TIME ZONE $9::text), 'YYYY-MM-DD')`;
+  const week = (column: string) => `date_trunc('week', ${column} AT TIME ZONE $9::text)::date`;
 
-  const statuses: Row[] = await tx().query(
-    `SELECT r.status, count(*)::int AS count FROM rdvs r JOIN motifs m ON m.id = r.motif_id
-      WHERE ${where} AND r.starts_at >= $7 AND r.starts_at < $8 GROUP BY r.status`, period);
-  const participationStatuses: Row[] = await tx().query(
-    `SELECT p.status, count(*)::int AS count FROM rdvs r JOIN motifs m ON m.id = r.motif_id JOIN participations p ON p.rdv_id = r.id
-      WHERE ${where} AND r.starts_at >= $7 AND r.starts_at < $8 GROUP BY p.status`, period);
-
-  // One scan of the period's creations, grouped four ways at once.
-  const createdWeek = week('r.created_at');
-  const created: Row[] = await tx().query(
-    `SELECT ${createdWeek} AS week, r.created_by AS origin, m.service_id AS service, m.id AS motif_id,
-            min(m.name) AS motif_name, m.location_type, count(*)::int AS count,
-            GROUPING(r.created_by) AS no_origin, GROUPING(m.service_id) AS no_service, GROUPING(m.id) AS no_motif
-       FROM rdvs r JOIN motifs m ON m.id = r.motif_id
-      WHERE ${where} AND r.created_at >= $7 AND r.created_at < $8
-      GROUP BY GROUPING SETS ((${createdWeek}, r.created_by), (${createdWeek}, m.service_id), (${createdWeek}, m.id), (${createdWeek}, m.location_type))
-      ORDER BY 1, 2, 3, 5, 6`, [...period, query.zone]);
-
-  // Past rdvs: those of the period that started before now.
-  const pastEnd = new Date(Math.min(query.end.getTime(), now.getTime()));
-  const past: Row[] = await tx().query(
-    `SELECT ${week('r.starts_at')} AS week, r.status, count(*)::int AS count FROM rdvs r JOIN motifs m ON m.id = r.motif_id
-      WHERE ${where} AND r.starts_at >= $7 AND r.starts_at < $8 GROUP BY 1, r.status ORDER BY 1`,
-    [...parameters, query.start, pastEnd, query.zone]);
-
+  // The rdvs starting in the period, read once: by status, by week for the past ones, by lead time.
   const bucketCase = LEAD_TIME_BUCKETS.map((bucket, index) => bucket.upToHours === null
     ? `ELSE ${index}` : `WHEN hours < ${bucket.upToHours} THEN ${index}`).join(' ');
-  const leadTimes: Row[] = await tx().query(
-    `WITH booked AS (
-       SELECT extract(epoch FROM r.starts_at - r.created_at) / 3600 AS hours FROM rdvs r JOIN motifs m ON m.id = r.motif_id
-        WHERE ${where} AND r.starts_at >= $7 AND r.starts_at < $8 AND r.starts_at >= r.created_at)
-     SELECT CASE ${bucketCase} END AS bucket, count(*)::int AS count FROM booked GROUP BY 1`, period);
-  const [leadTimeSummary] = await tx().query(
-    `SELECT avg(extract(epoch FROM r.starts_at - r.created_at) / 3600)::float AS average_hours,
-            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.starts_at - r.created_at) / 3600)::float AS median_hours
-       FROM rdvs r JOIN motifs m ON m.id = r.motif_id
-      WHERE ${where} AND r.starts_at >= $7 AND r.starts_at < $8 AND r.starts_at >= r.created_at`, period);
+  const started: Row[] = await tx().query(
+    `WITH s AS MATERIALIZED (
+       SELECT r.status, ${week('r.starts_at')} AS week, r.starts_at < $10 AS past,
+              CASE WHEN r.starts_at >= r.created_at THEN extract(epoch FROM r.starts_at - r.created_at) / 3600 END AS hours
+         FROM rdvs r WHERE ${where} AND r.starts_at >= $7 AND r.starts_at < $8)
+     SELECT to_char(week, 'YYYY-MM-DD') AS week, status, past, CASE WHEN hours IS NULL THEN NULL ${bucketCase} END AS bucket,
+            count(*)::int AS count, count(hours)::int AS timed, coalesce(sum(hours), 0)::float AS hours,
+            (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) FROM s)::float AS median_hours
+       FROM s GROUP BY week, status, past, 4 ORDER BY week, status`,
+    [...period, query.zone, now]);
 
-  const notifications: Row[] = await tx().query(
-    `SELECT n.event, n.channel, n.status, count(*)::int AS count
-       FROM notification_receipts n JOIN rdvs r ON r.id = n.rdv_id JOIN motifs m ON m.id = r.motif_id
-      WHERE n.territory_id = current_territory_id() AND n.created_at >= $7 AND n.created_at < $8 AND ${where}
-      GROUP BY n.event, n.channel, n.status ORDER BY n.event, n.channel, n.status`, period);
+  const participationStatuses: Row[] = await tx().query(
+    `SELECT p.status, count(*)::int AS count FROM rdvs r JOIN participations p ON p.rdv_id = r.id
+      WHERE ${where} AND r.starts_at >= $7 AND r.starts_at < $8 GROUP BY p.status`, period);
+
+  // The rdvs booked in the period, read once and counted per week, origin, motif and author;
+  // the few counts are then grouped by origin, service, motif, modalité and author.
+  const created: Row[] = await tx().query(
+    `WITH g AS (
+       SELECT ${week('r.created_at')} AS week, r.created_by, r.motif_id, r.created_by_agent_id, count(*)::int AS count
+         FROM rdvs r WHERE ${where} AND r.created_at >= $7 AND r.created_at < $8 GROUP BY 1, 2, 3, 4)
+     SELECT to_char(g.week, 'YYYY-MM-DD') AS week, g.created_by AS origin, m.service_id AS service, m.id AS motif_id,
+            min(m.name) AS motif_name, m.location_type, g.created_by_agent_id AS agent_id, sum(g.count)::int AS count,
+            GROUPING(g.created_by) AS no_origin, GROUPING(m.service_id) AS no_service, GROUPING(m.id) AS no_motif,
+            GROUPING(m.location_type) AS no_location_type
+       FROM g JOIN motifs m ON m.id = g.motif_id
+      GROUP BY GROUPING SETS ((g.week, g.created_by), (g.week, m.service_id), (g.week, m.id), (g.week, m.location_type), (g.created_by_agent_id))
+      ORDER BY 1, 2, 3, 5, 6`, [...period, query.zone]);
+
+  // A territory's notifications need no rdv unless a filter names what the rdv must be.
+  const unfiltered = !('organisationId' in scope) && Object.values(query.filters).every((value) => value === null);
+  const notifications: Row[] = await tx().query(unfiltered
+    ? `SELECT n.event, n.channel, n.status, count(*)::int AS count FROM notification_receipts n
+        WHERE n.territory_id = current_territory_id() AND n.created_at >= $1 AND n.created_at < $2 AND n.rdv_id IS NOT NULL
+        GROUP BY n.event, n.channel, n.status ORDER BY n.event, n.channel, n.status`
+    : `SELECT n.event, n.channel, n.status, count(*)::int AS count
+         FROM notification_receipts n JOIN rdvs r ON r.id = n.rdv_id
+        WHERE n.territory_id = current_territory_id() AND n.created_at >= $7 AND n.created_at < $8 AND ${where}
+        GROUP BY n.event, n.channel, n.status ORDER BY n.event, n.channel, n.status`,
+  unfiltered ? [query.start, query.end] : period);
 
   const organisationOnly = 'organisationId' in scope ? scope.organisationId : query.filters.organisationId;
   const agents: Row[] = await tx().query(
@@ -171,39 +172,36 @@ export async function computeStatistics(scope: StatisticsScope, query: Statistic
        SELECT ra.agent_id, count(*)::int AS rdvs_count,
               count(*) FILTER (WHERE r.status = 'seen')::int AS seen_count,
               count(*) FILTER (WHERE r.status = 'noshow')::int AS noshow_count
-         FROM rdvs r JOIN motifs m ON m.id = r.motif_id JOIN rdv_agents ra ON ra.rdv_id = r.id
+         FROM rdvs r JOIN rdv_agents ra ON ra.rdv_id = r.id
         WHERE ${where} AND r.starts_at >= $7 AND r.starts_at < $8 GROUP BY ra.agent_id),
-     booked AS (
-       SELECT r.created_by_agent_id AS agent_id, count(*)::int AS created_count
-         FROM rdvs r JOIN motifs m ON m.id = r.motif_id
-        WHERE ${where} AND r.created_at >= $7 AND r.created_at < $8 AND r.created_by_agent_id IS NOT NULL GROUP BY 1),
      open AS (
        SELECT DISTINCT p.agent_id FROM plages_ouverture p
         WHERE ($9::uuid IS NULL OR p.organisation_id = $9) AND p.last_day >= $10::date
           AND EXISTS (SELECT 1 FROM motifs om WHERE om.id = ANY(p.motif_ids) AND om.bookable_by <> 'agents'))
      SELECT mb.id, mb.first_name, mb.last_name, mb.email, mb.joined, mb.last_seen_at >= $7 AS active,
             (open.agent_id IS NOT NULL) AS open_online,
-            coalesce(w.rdvs_count, 0) AS rdvs_count, coalesce(w.seen_count, 0) AS seen_count,
-            coalesce(w.noshow_count, 0) AS noshow_count, coalesce(b.created_count, 0) AS created_count
-       FROM members mb LEFT JOIN worked w ON w.agent_id = mb.id LEFT JOIN booked b ON b.agent_id = mb.id
-       LEFT JOIN open ON open.agent_id = mb.id
+            coalesce(w.rdvs_count, 0) AS rdvs_count, coalesce(w.seen_count, 0) AS seen_count, coalesce(w.noshow_count, 0) AS noshow_count
+       FROM members mb LEFT JOIN worked w ON w.agent_id = mb.id LEFT JOIN open ON open.agent_id = mb.id
       ORDER BY coalesce(w.rdvs_count, 0) DESC, mb.last_name NULLS LAST, mb.first_name, mb.id`,
     [...period, organisationOnly, query.from]);
+  const createdBy = new Map(created.filter((row) => row.no_origin && row.no_service && row.no_motif && row.no_location_type && row.agent_id)
+    .map((row) => [row.agent_id as string, Number(row.count)]));
+  const timed = started.reduce((sum, row) => sum + Number(row.timed), 0);
 
   return {
     from: query.from,
     to: query.to,
     timezone: query.zone,
-    rdvs_by_status: byStatus(statuses, RDV_STATUSES),
-    participations_by_status: byStatus(participationStatuses, RDV_STATUSES),
+    rdvs_by_status: sumByStatus(started),
+    participations_by_status: sumByStatus(participationStatuses),
     created_per_week: createdPerWeek(created),
-    past_per_week: weekly(past),
+    past_per_week: weekly(started.filter((row) => row.past)),
     lead_time: {
-      average_days: hoursToDays(leadTimeSummary?.average_hours),
-      median_days: hoursToDays(leadTimeSummary?.median_hours),
+      average_days: timed === 0 ? null : hoursToDays(started.reduce((sum, row) => sum + Number(row.hours), 0) / timed),
+      median_days: hoursToDays(started[0]?.median_hours),
       buckets: LEAD_TIME_BUCKETS.map((bucket, index) => ({
         bucket: bucket.key, label: bucket.label,
-        count: Number(leadTimes.find((row) => Number(row.bucket) === index)?.count ?? 0),
+        count: started.filter((row) => row.bucket !== null && Number(row.bucket) === index).reduce((sum, row) => sum + Number(row.count), 0),
       })),
     },
     notifications: notifications.map((row) => ({ event: row.event, channel: row.channel, status: row.status, count: Number(row.count) })),
@@ -218,7 +216,7 @@ export async function computeStatistics(scope: StatisticsScope, query: Statistic
         rdvs_count: Number(agent.rdvs_count),
         seen_count: Number(agent.seen_count),
         noshow_count: Number(agent.noshow_count),
-        created_count: Number(agent.created_count),
+        created_count: createdBy.get(agent.id) ?? 0,
       })),
     },
   };
@@ -233,7 +231,7 @@ function weekly(rows: Row[]) {
   const weeks = new Map<string, Record<string, number>>();
   for (const row of rows) {
     const counts = weeks.get(row.week) ?? Object.fromEntries(RDV_STATUSES.map((status) => [status, 0]));
-    counts[row.status] = Number(row.count);
+    counts[row.status] += Number(row.count);
     weeks.set(row.week, counts);
   }
   return [...weeks].map(([week, counts]) => ({
@@ -254,7 +252,7 @@ function createdPerWeek(rows: Row[]) {
     if (!row.no_origin) result.by_origin.push({ week: row.week, origin: row.origin, count });
     else if (!row.no_service) result.by_service.push({ week: row.week, service: row.service, service_name: serviceName(row.service), count });
     else if (!row.no_motif) result.by_motif.push({ week: row.week, motif_id: row.motif_id, motif_name: row.motif_name, count });
-    else result.by_location_type.push({ week: row.week, location_type: row.location_type, count });
+    else if (!row.no_location_type) result.by_location_type.push({ week: row.week, location_type: row.location_type, count });
   }
   return result;
 }
