@@ -260,6 +260,9 @@ export const fr = {
     rdvLine: '{motif} — {organisation} : {when}',
     signOut: 'Se déconnecter',
     signedOut: 'Vous êtes déconnecté.',
+    cancel: 'Annuler',
+    cancelLabel: 'Annuler le rendez-vous : {rdv}',
+    cancelled: 'Votre rendez-vous est annulé.',
   },
   notFound: {
     title: 'Page introuvable',
