@@ -226,7 +226,7 @@ async function removeEvent(ctx: Context, session: GraphSession, rdvId: string, r
 
 // --- Jobs -------------------------------------------------------------------
 
-/** Throttled agents wait what Graph asked (the longest); other failures are retried with the queue's back-off. */
+/** What went wrong for the agents of one rdv: throttled ones wait what Graph asked (the longest), others are retried. */
 class AgentFaults {
   retryAfterMs = 0;
   readonly failures: string[] = [];
@@ -243,18 +243,14 @@ class AgentFaults {
       await recordError(ctx, agentId, error as Error);
     }
   }
-
-  settle(run: PluginJobRun, what: string): void {
-    if (this.retryAfterMs > 0) run.defer(this.retryAfterMs);
-    if (this.failures.length) throw new Error(`Outlook, ${what}: ${this.failures.join('; ')}`);
-  }
 }
 
-/** Makes every concerned agent's calendar hold what the rdv calls for now. */
-async function reconcileRdv(ctx: Context, endpoints: Endpoints, rdvId: string, run: PluginJobRun): Promise<void> {
+/** Makes every concerned agent's calendar hold what the rdv calls for now; a revoked agent is skipped, not a fault. */
+async function reconcileRdv(ctx: Context, endpoints: Endpoints, rdvId: string, attempt: number): Promise<AgentFaults> {
+  const faults = new AgentFaults();
   const rdv = await ctx.core.rdv(rdvId);
   // Turned off for the rdv's organisation: what was written stays as it is.
-  if (rdv && !(await ctx.settingsFor(rdv.organisation_id)).enabled) return;
+  if (rdv && !(await ctx.settingsFor(rdv.organisation_id)).enabled) return faults;
   const wanted = rdv && !rdv.cancelled ? rdv.agent_ids : [];
   const rows = await ctx.db.query<EventRow>(
     `SELECT agent_id::text AS agent_id, transaction_id, graph_event_id, fingerprint FROM outlook_events WHERE rdv_id = $1`, [rdvId],
@@ -263,7 +259,7 @@ async function reconcileRdv(ctx: Context, endpoints: Endpoints, rdvId: string, r
   const connections = await ctx.db.query<{ agent_id: string; connected_at: Date }>(
     `SELECT agent_id::text AS agent_id, connected_at FROM outlook_connections WHERE agent_id = ANY($1::uuid[]) AND status = 'connected'`, [agentIds],
   );
-  if (!connections.length) return;
+  if (!connections.length) return faults;
 
   let event: GraphEvent | null = null;
   if (rdv && wanted.length) {
@@ -272,9 +268,8 @@ async function reconcileRdv(ctx: Context, endpoints: Endpoints, rdvId: string, r
     ]);
     event = eventOf(rdv, motif ?? null, lieu ?? null, ctx.core.links.adminRdv(rdv.id), timeZone);
   }
-  const faults = new AgentFaults();
   for (const { agent_id: agentId, connected_at: connectedAt } of connections) {
-    const session = new GraphSession(ctx, endpoints, agentId, run.attempt);
+    const session = new GraphSession(ctx, endpoints, agentId, attempt);
     const row = rows.find((candidate) => candidate.agent_id === agentId);
     try {
       if (event && wanted.includes(agentId)) await writeEvent(ctx, session, rdvId, row, event, new Date(connectedAt).toISOString());
@@ -284,10 +279,14 @@ async function reconcileRdv(ctx: Context, endpoints: Endpoints, rdvId: string, r
       await faults.handle(ctx, agentId, error);
     }
   }
-  faults.settle(run, `rdv ${rdvId}`);
+  return faults;
 }
 
-/** One rdv's sync: under its lease, from the rdv as it is now; a later generation already done needs nothing. */
+/**
+ * One rdv's sync: under its lease, from the rdv as it is now; a later generation already
+ * done needs nothing. Throttled, it runs again when Graph said; failing, it is retried, and
+ * given up after the last attempt (the agents' connections keep the error) until the rdv changes.
+ */
 export async function syncRdv(job: SyncJob, ctx: Context, run: PluginJobRun): Promise<void> {
   const [request] = await ctx.db.query<{ requested: number; done: number }>(`SELECT requested, done FROM outlook_rdv_syncs WHERE rdv_id = $1`, [job.rdv_id]);
   if (!request || request.done >= job.generation) return;
@@ -300,18 +299,23 @@ export async function syncRdv(job: SyncJob, ctx: Context, run: PluginJobRun): Pr
   );
   if (!leased) run.defer(); // another job of this rdv is writing: this one applies after it
 
-  let failure: unknown = null;
+  let faults: AgentFaults | null = null;
+  let failure: Error | null = null;
   try {
-    await reconcileRdv(ctx, endpoints, job.rdv_id, run);
+    faults = await reconcileRdv(ctx, endpoints, job.rdv_id, run.attempt);
+    if (faults.failures.length) failure = new Error(`Outlook, rdv ${job.rdv_id}: ${faults.failures.join('; ')}`);
   } catch (error) {
-    failure = error;
+    failure = error as Error;
   }
+  const waitMs = faults?.retryAfterMs ?? 0;
+  const settled = waitMs === 0 && (!failure || run.nextRetryDelayMs === null);
   await ctx.db.query(
     `UPDATE outlook_rdv_syncs SET leased_until = NULL, updated_at = now(), last_error = $3,
-            done = CASE WHEN $3::text IS NULL THEN GREATEST(done, $2) ELSE done END
+            done = CASE WHEN $4::boolean THEN GREATEST(done, $2) ELSE done END
       WHERE rdv_id = $1`,
-    [job.rdv_id, leased.requested, failure ? (failure as Error).message ?? 'deferred' : null],
+    [job.rdv_id, leased.requested, failure?.message ?? (waitMs ? `throttled for ${waitMs} ms` : null), settled],
   );
+  if (waitMs > 0) run.defer(waitMs);
   if (failure) throw failure;
 }
 

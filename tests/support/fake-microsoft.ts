@@ -183,7 +183,8 @@ export class FakeMicrosoft {
     if (fault?.status !== undefined) {
       const headers: Record<string, string> = { 'content-type': 'application/json', ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}) };
       response.writeHead(fault.status, headers);
-      response.end(JSON.stringify({ error: { code: fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', message: 'fault' } }));
+      const code = ({ 429: 'TooManyRequests', 503: 'ServiceUnavailable' } as Record<number, string>)[fault.status] ?? 'InternalServerError';
+      response.end(JSON.stringify({ error: { code, message: 'fault' } }));
       return;
     }
     const answer = this.answer(call, url, bearer);

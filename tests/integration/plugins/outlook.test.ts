@@ -252,6 +252,22 @@ describe(`Outlook 365 sync (${process.env.REDIS_URL ? 'BullMQ' : 'in-process que
     expect(await state(f.tokens.etatCivil)).toMatchObject({ status: 'connected', last_error: null });
   });
 
+  it('retries a Graph failure, gives the rdv up after 8 attempts with the error in French for the agent, and writes it on its next change', async () => {
+    microsoft.fail({ on: 'POST /me/events', account: ANNE, status: 500, times: 8 });
+    const rdvId = await book('2026-12-08T10:00:00+01:00', [f.basicEtatCivil]);
+    await syncDone(rdvId);
+    expect(eventOf(ANNE, rdvId)).toBeUndefined();
+    expect(microsoft.calls.filter((call) => call.method === 'POST' && call.body?.body?.content.includes(link(rdvId)))).toHaveLength(8);
+    expect(await state(f.tokens.etatCivil)).toMatchObject({ status: 'connected', last_error: 'Création de l’événement : Microsoft a répondu 500 (InternalServerError)' });
+    const failures = await test.call('get', '/api/v1/plugins/outlook/failures', { token: f.tokens.territorialAdmin });
+    expect(failures.body.data[0]).toMatchObject({ job: 'sync-rdv', final: true, error: expect.stringContaining('Microsoft a répondu 500') });
+
+    await change(rdvId, { starts_at: '2026-12-08T10:20:00+01:00' });
+    await waitFor('the event written on the next change', () => eventOf(ANNE, rdvId)?.start.dateTime === '2026-12-08T10:20:00');
+    await syncDone(rdvId);
+    expect(await state(f.tokens.etatCivil)).toMatchObject({ last_error: null });
+  });
+
   it('marks a revoked connection « à reconnecter », stops its work only, and resumes once connected again', async () => {
     const gone = await book('2026-12-09T09:00:00+01:00', [f.basicUrbanisme]);
     await waitFor('Hugo’s event', () => eventOf(HUGO, gone) !== undefined);
