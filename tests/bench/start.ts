@@ -15,40 +15,15 @@ import { ManualClock } from '../../platform/src/clock';
 import { readConfig } from '../../platform/src/config';
 import { Database } from '../../platform/src/db/database';
 import { SchemaRegistry } from '../../platform/src/http/schemas';
-import { freePort, ROOT_DIR, startProcess, waitUntilAnswering, type PlatformProcess } from '../support/processes';
+import { ROOT_DIR } from '../support/processes';
 import { pathsOf, searchPaths } from './creneaux';
 import { runClients } from './http-client';
 import { BenchFigure, BenchSection } from './report';
+import { residentMb, startServerProcess, stopServerProcess } from './server-process';
 import { BENCH_PASSWORD, buildTerritory, BenchTerritory } from './territory';
 
 const CLIENTS = 16;
 const SEARCHES = { organisation: 800, territory: 160 };
-
-/** Resident memory of a process, from the kernel, in MB. */
-function residentMb(pid: number): number {
-  const line = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return line ? Number(line[1]) / 1024 : NaN;
-}
-
-/** CPU seconds a process used so far (user and system), from the kernel: what a busy machine does not inflate. */
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** Starts the compiled server on `dataDir` and times it until /health answers 200. */
-async function timedStart(dataDir: string, env: Record<string, string> = {}) {
-  const port = await freePort();
-  const started = performance.now();
-  const server = startProcess('main', { PORT: String(port), DATA_DIR: dataDir, ...env });
-  await waitUntilAnswering(`http://127.0.0.1:${port}/health`, server, 120_000);
-  return { server, port, seconds: (performance.now() - started) / 1000, cpu: cpuSeconds(server.child.pid!) };
-}
-
-async function stopped(server: PlatformProcess): Promise<void> {
-  const code = await server.stop();
-  if (code !== 0) throw new Error(`The server exited with ${code}:\n${server.output().slice(-2000)}`);
-}
 
 /** The créneaux bench's territory in an embedded data folder, closed before the server opens it. */
 async function territoryFolder(now: Date): Promise<{ dataDir: string; territory: BenchTerritory }> {
@@ -73,12 +48,12 @@ export const startSection: BenchSection = {
 
       const demo = fs.mkdtempSync(path.join(os.tmpdir(), 'lapin-bench-start-'));
       folders.push(demo);
-      const first = await timedStart(demo);
-      await stopped(first.server);
-      const cold = await timedStart(demo);
+      const first = await startServerProcess({ DATA_DIR: demo });
+      await stopServerProcess(first.server);
+      const cold = await startServerProcess({ DATA_DIR: demo });
       await new Promise((resolve) => setTimeout(resolve, 5_000));
       const atRest = residentMb(cold.server.child.pid!);
-      await stopped(cold.server);
+      await stopServerProcess(cold.server);
       console.log(`  build ${buildSeconds.toFixed(1)} s, first start ${first.seconds.toFixed(1)} s, cold start ${cold.seconds.toFixed(1)} s (${cold.cpu.toFixed(1)} s CPU), ${atRest.toFixed(0)} MB at rest, load average ${os.loadavg()[0].toFixed(1)}`);
 
       // The bench runs beside the server: its own clock is the server's.
@@ -87,7 +62,7 @@ export const startSection: BenchSection = {
       const { dataDir, territory } = await territoryFolder(now);
       folders.push(dataDir);
       console.log(`  territory built in ${((performance.now() - built) / 1000).toFixed(1)} s`);
-      const loaded = await timedStart(dataDir, { SEED_DEMO: 'false' });
+      const loaded = await startServerProcess({ DATA_DIR: dataDir, SEED_DEMO: 'false' });
       let peak = 0;
       let searchesPerSecond = 0;
       const sampler = setInterval(() => (peak = Math.max(peak, residentMb(loaded.server.child.pid!))), 50);
@@ -103,7 +78,7 @@ export const startSection: BenchSection = {
         await runClients(loaded.port, token, pathsOf(SEARCHES.territory, paths.territory), CLIENTS);
       } finally {
         clearInterval(sampler);
-        await stopped(loaded.server);
+        await stopServerProcess(loaded.server);
       }
 
       const figures: BenchFigure[] = [

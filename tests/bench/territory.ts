@@ -2,11 +2,12 @@
  * A département-scale territory for the bench, written with multi-row INSERTs
  * (not through the API): 20 organisations, 300 agents, 64 lieux (with structured
  * addresses and coordinates, as ANTS lists them), 100 motifs (the CNI ones of category cni),
- * 2,000 recurring plages, 50,000 rdvs, 5,000 absences and a few closures.
+ * 2,000 recurring plages, their rdvs from two weeks back to three months ahead at
+ * realistic occupancy (`occupancyOn`), 5,000 absences and a few closures.
  * Deterministic: the same seed gives the same territory.
  */
 import crypto from 'node:crypto';
-import { seriesEndDay } from '../../platform/src/agenda/recurrence';
+import { expandOccurrences, seriesEndDay } from '../../platform/src/agenda/recurrence';
 import { formatDay, parseDay, utcDayOf, wallToUtc, weekdayOf } from '../../platform/src/agenda/time';
 import { hashPassword } from '../../platform/src/auth/secrets';
 import { ConfigStore } from '../../platform/src/configuration/store';
@@ -16,12 +17,24 @@ import type { Platform } from '../../platform/src/platform';
 export const ORGANISATIONS = 20;
 const AGENTS_PER_ORGANISATION = 15;
 const PLAGES_PER_ORGANISATION = 100;
-const RDVS = 50_000;
 const ABSENCES = 5_000;
 const TIME_ZONE = 'Europe/Paris';
 export const BENCH_PASSWORD = 'bench-password-2026';
+/** The granularity at which an agent's time is marked taken: every motif's duration is a multiple. */
+const STEP_MS = 5 * 60_000;
 
-type MotifKind = 'cni' | 'acte' | 'mariage' | 'permis' | 'accueil';
+/**
+ * The share of a plage's créneaux booked, by day from today: the past two weeks and the
+ * next four nearly full (80–95 %, as a town hall's titres d'identité are), then emptier.
+ */
+function occupancyOn(dayFromToday: number, next: () => number): number {
+  if (dayFromToday < 0) return 0.85;
+  if (dayFromToday < 28) return 0.8 + 0.15 * next();
+  if (dayFromToday < 56) return 0.4;
+  return 0.1;
+}
+
+export type MotifKind = 'cni' | 'acte' | 'mariage' | 'permis' | 'accueil';
 
 const MOTIFS: Record<MotifKind, { name: string; service: string; duration: number; bookableBy: string; buffer: number; category: string | null }> = {
   cni: { name: "Carte d'identité", service: 'titres_identite', duration: 20, bookableBy: 'everyone', buffer: 0, category: 'cni' },
@@ -46,7 +59,10 @@ const WEEKDAY_CODES = ['MO', 'TU', 'WE', 'TH', 'FR'];
 
 export interface BenchOrganisation {
   id: string;
+  slug: string;
   lieuIds: string[];
+  /** Its admin agent's email (index 0, who also serves titres d'identité and état civil): signs in with BENCH_PASSWORD. */
+  agentEmail: string;
   motifs: Record<MotifKind, string>;
 }
 
@@ -80,13 +96,6 @@ async function insertRows(table: string, columns: string[], rows: unknown[][]): 
   }
 }
 
-/** The working days (Monday to Friday) from `from` to `to`, as days since the epoch. */
-function workingDays(from: number, to: number): number[] {
-  const days = [];
-  for (let day = from; day <= to; day++) if (weekdayOf(day) < 5) days.push(day);
-  return days;
-}
-
 export async function buildTerritory(platform: Platform, now: Date): Promise<BenchTerritory> {
   const next = random(20261130);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
@@ -104,9 +113,12 @@ export async function buildTerritory(platform: Platform, now: Date): Promise<Ben
   let adminAgentId = '';
 
   for (let o = 0; o < ORGANISATIONS; o++) {
-    const organisation: BenchOrganisation = { id: crypto.randomUUID(), lieuIds: [], motifs: {} as Record<MotifKind, string> };
+    const organisation: BenchOrganisation = {
+      id: crypto.randomUUID(), slug: `bench-${territoryId.slice(0, 8)}-commune-${o + 1}`, lieuIds: [],
+      agentEmail: `agent-${o + 1}-${territoryId.slice(0, 8)}@bench.test`, motifs: {} as Record<MotifKind, string>,
+    };
     organisations.push(organisation);
-    rows.organisations.push([organisation.id, territoryId, `Mairie de Commune ${o + 1}`, `bench-${territoryId.slice(0, 8)}-commune-${o + 1}`]);
+    rows.organisations.push([organisation.id, territoryId, `Mairie de Commune ${o + 1}`, organisation.slug]);
     // 64 lieux: four for the first four organisations, three for the others.
     for (let l = 0; l < (o < 4 ? 4 : 3); l++) {
       const lieuId = crypto.randomUUID();
@@ -128,8 +140,9 @@ export async function buildTerritory(platform: Platform, now: Date): Promise<Ben
       const id = crypto.randomUUID();
       const isTerritorialAdmin = o === 0 && index === AGENTS_PER_ORGANISATION - 1;
       if (isTerritorialAdmin) adminAgentId = id;
-      rows.agents.push([id, territoryId, isTerritorialAdmin ? adminEmail : null, `Agent ${index + 1}`, `Commune ${o + 1}`,
-        isTerritorialAdmin ? passwordHash : null, isTerritorialAdmin, crypto.randomBytes(18).toString('base64url')]);
+      const email = isTerritorialAdmin ? adminEmail : index === 0 ? organisation.agentEmail : null;
+      rows.agents.push([id, territoryId, email, `Agent ${index + 1}`, `Commune ${o + 1}`,
+        email ? passwordHash : null, isTerritorialAdmin, crypto.randomBytes(18).toString('base64url')]);
       rows.agent_roles.push([territoryId, id, organisation.id, index === 0 ? 'admin' : 'basic']);
       for (const service of services) rows.agent_services.push([territoryId, id, service]);
       const kinds = services.flatMap((service) => KINDS_OF_SERVICE[service]);
@@ -140,6 +153,8 @@ export async function buildTerritory(platform: Platform, now: Date): Promise<Ben
       agents.push({ id, organisation, kinds, homeLieu: organisation.lieuIds[index % organisation.lieuIds.length], second });
     });
   });
+
+  type PlageRow = [string, string, string, string, string, string[], string, string, string, string, string, string, string[], string];
 
   // 2,000 recurring plages: 100 per organisation over its 14 agents with motifs, a half-day each.
   for (const organisation of organisations) {
@@ -164,28 +179,35 @@ export async function buildTerritory(platform: Platform, now: Date): Promise<Ben
     }
   }
 
-  // 50,000 rdvs over three months back and three ahead, on a 45-minute grid so that an agent's never overlap.
-  const days = workingDays(today - 90, today + 90);
-  const taken = new Set<string>();
-  for (let r = 0; r < RDVS; r++) {
-    const agent = agents[r % agents.length];
-    let day: number;
-    let step: number;
-    do {
-      day = pick(days);
-      step = Math.floor(next() * 11);
-    } while (taken.has(`${agent.id}/${day}/${step}`));
-    taken.add(`${agent.id}/${day}/${step}`);
-    const organisation = agent.second && next() < 0.3 ? agent.second : agent.organisation;
-    const kind = pick(agent.kinds);
-    const startsAt = wallToUtc(TIME_ZONE, day, 8 * 60 + 30 + step * 45);
-    const endsAt = startsAt + MOTIFS[kind].duration * 60_000;
-    const past = startsAt < now.getTime();
-    const status = next() < 0.92 ? (past ? 'seen' : 'unknown') : 'excused';
-    const rdvId = crypto.randomUUID();
-    const lieuId = organisation === agent.organisation ? agent.homeLieu : organisation.lieuIds[0];
-    rows.rdvs.push([rdvId, territoryId, organisation.id, organisation.motifs[kind], lieuId, new Date(startsAt), new Date(endsAt), status, 'agent']);
-    rows.rdv_agents.push([territoryId, rdvId, agent.id, new Date(startsAt), new Date(endsAt), status !== 'excused']);
+  // Rdvs as agendas fill: on each plage's occurrences, on the grid of the motif its half-day
+  // serves, at the occupancy of its week (see OCCUPANCY); an agent's rdvs never overlap.
+  const plageRows = rows.plages_ouverture;
+  const busy = new Set<string>();
+  const agentsById = new Map(agents.map((agent) => [agent.id, agent]));
+  const generationWindow = { start: wallToUtc(TIME_ZONE, today - 14, 0), end: wallToUtc(TIME_ZONE, today + 91, 0) };
+  for (const [, , organisationId, agentId, lieuId, , , firstDay, startTime, endTime, recurrence, until, exdates] of plageRows as PlageRow[]) {
+    const agent = agentsById.get(agentId)!;
+    const home = organisations.find((organisation) => organisation.id === organisationId)!;
+    for (const occurrence of expandOccurrences({ firstDay, startTime, endTime, recurrence, until, exdates }, TIME_ZONE, generationWindow)) {
+      const kind = pick(agent.kinds);
+      const duration = MOTIFS[kind].duration * 60_000;
+      const occupancy = occupancyOn(utcDayOf(occurrence.start) - today, next);
+      // A permanence held for the next organisation: some of its rdvs are that one's.
+      const organisation = agent.second && next() < 0.3 ? agent.second : home;
+      for (let startsAt = occurrence.start; startsAt + duration <= occurrence.end; startsAt += duration) {
+        if (next() >= occupancy) continue;
+        const steps = Array.from({ length: duration / STEP_MS }, (_, step) => `${agent.id}/${startsAt + step * STEP_MS}`);
+        if (steps.some((step) => busy.has(step))) continue;
+        steps.forEach((step) => busy.add(step));
+        const endsAt = startsAt + duration;
+        const past = startsAt < now.getTime();
+        const draw = next();
+        const status = past ? (draw < 0.85 ? 'seen' : draw < 0.9 ? 'noshow' : 'excused') : draw < 0.95 ? 'unknown' : 'excused';
+        const rdvId = crypto.randomUUID();
+        rows.rdvs.push([rdvId, territoryId, organisation.id, organisation.motifs[kind], organisation === home ? lieuId : organisation.lieuIds[0], new Date(startsAt), new Date(endsAt), status, 'agent']);
+        rows.rdv_agents.push([territoryId, rdvId, agent.id, new Date(startsAt), new Date(endsAt), status !== 'excused']);
+      }
+    }
   }
 
   // 5,000 absences: mostly one day or a few, some every Wednesday afternoon for a while.
