@@ -5,7 +5,7 @@ import {
 } from './accounts';
 import { FranceConnectCallback, signInWithFranceConnect } from './franceconnect';
 import { bookOnline, confirmHold, OnlineBooking } from './holds';
-import { cancelByUsager, moveByUsager, showRecap } from './self-service';
+import { cancelByUsager, cancelMine, moveByUsager, showRecap } from './self-service';
 
 /** Online booking, its confirmation, self-service and usager accounts: no agent token. */
 export const publicBookingRoutes = [
@@ -120,6 +120,13 @@ export const publicBookingRoutes = [
     summary: "The signed-in usager's rdvs in every territory, newest first",
     async handle({ platform, koa }) {
       return myRdvs(platform, await requireUsager(platform, koa));
+    },
+  }),
+  route({
+    method: 'post', path: '/api/public/me/rdvs/:id/cancel', tag: 'public', access: 'public',
+    summary: "The signed-in usager cancels one of their rdvs (until the motif's deadline, as from the self-service link); 404 for an rdv that is not theirs",
+    async handle(request) {
+      return cancelMine(request, await requireUsager(request.platform, request.koa), request.params.id);
     },
   }),
 ];

@@ -7,11 +7,13 @@
 import { territoryTimeZone } from '../agenda/definitions';
 import { tx } from '../db/database';
 import { AppError } from '../errors';
+import { isUuid } from '../http/ids';
 import { ApiRequest } from '../http/route';
 import { checkBooking } from '../plugins/checks';
 import { spreadStatus } from './agent-booking';
 import { AttemptCounter } from './attempts';
 import { publicCreneauAt } from './availability';
+import type { SignedInUsager } from './holds';
 import { idempotent } from './idempotency';
 import { checkLastNamePrefix, LINK_GRACE_MS, resolveLink } from './links';
 import { setParticipationStatus } from './participations';
@@ -69,28 +71,47 @@ export async function showRecap(request: ApiRequest<'public'>, token: string, bo
   return withLink(request, token, body.last_name_prefix, async ({ view, zone, now }) => recapJson(view, zone, now));
 }
 
-/**
- * POST /api/public/rdvs/{token}/cancel: the usager cancels (excused). In a
- * collectif session they leave it (their participation); the session goes on.
- */
+/** The usager cancels their participation (excused) within the motif's rules; in a collectif session they leave it, the session goes on. */
+async function cancelStep({ view, zone, now, acting }: LinkStep) {
+  const reason = cancelRefusal(view, now);
+  if (reason) refuse(reason);
+  const before = snapshot(view.record);
+  const { rdv } = view.record;
+  let eventReason;
+  if (rdv.collectif) {
+    eventReason = await setParticipationStatus(view.record, view.participation.id, 'excused', acting, now);
+  } else {
+    await saveStatus(rdv, 'excused', now);
+    await spreadStatus(view.record, 'excused', now);
+    eventReason = 'rdv_cancelled_by_user' as const;
+  }
+  const [after] = await loadRdvRecords([rdv.id]);
+  await recordRdvChange(before, after, eventReason, acting, now, zone, { userId: view.user.id });
+  return recapJson(await loadUsagerView(view.participation.id), zone, now);
+}
+
+/** POST /api/public/rdvs/{token}/cancel: from the self-service link. */
 export async function cancelByUsager(request: ApiRequest<'public'>, token: string, body: { last_name_prefix: string }) {
-  return withLink(request, token, body.last_name_prefix, async ({ view, zone, now, acting }) => {
-    const reason = cancelRefusal(view, now);
-    if (reason) refuse(reason);
-    const before = snapshot(view.record);
-    const { rdv } = view.record;
-    let eventReason;
-    if (rdv.collectif) {
-      eventReason = await setParticipationStatus(view.record, view.participation.id, 'excused', acting, now);
-    } else {
-      await saveStatus(rdv, 'excused', now);
-      await spreadStatus(view.record, 'excused', now);
-      eventReason = 'rdv_cancelled_by_user' as const;
-    }
-    const [after] = await loadRdvRecords([rdv.id]);
-    await recordRdvChange(before, after, eventReason, acting, now, zone, { userId: view.user.id });
-    return recapJson(await loadUsagerView(view.participation.id), zone, now);
-  }, { lock: true });
+  return withLink(request, token, body.last_name_prefix, cancelStep, { lock: true });
+}
+
+/**
+ * POST /api/public/me/rdvs/{id}/cancel: a signed-in usager cancels one of their rdvs (one of
+ * a fiche with the account's email, in any territory), by the same rules; 404 for any other.
+ */
+export async function cancelMine(request: ApiRequest<'public'>, usager: SignedInUsager, rdvId: string) {
+  const { platform } = request;
+  const [mine] = isUuid(rdvId)
+    ? await platform.db.system(() => tx().query(
+      `SELECT p.id, p.territory_id FROM participations p JOIN users u ON u.id = p.user_id
+        WHERE p.rdv_id = $1 AND lower(u.email) = lower($2) AND u.deleted_at IS NULL ORDER BY p.id LIMIT 1`, [rdvId, usager.email]))
+    : [];
+  if (!mine) throw AppError.notFound('Rdv');
+  return platform.db.tenant(mine.territory_id, async () => {
+    const view = await loadUsagerView(mine.id, { lock: true });
+    const acting: Acting = { type: 'user', agentId: null, userId: view.user.id };
+    return cancelStep({ view, zone: await territoryTimeZone(), now: platform.clock.now(), acting });
+  });
 }
 
 /**

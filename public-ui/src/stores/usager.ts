@@ -95,6 +95,10 @@ export const useUsagerStore = defineStore('usager', () => {
     return (await api.get<{ data: RdvRecap[] }>('/api/public/me/rdvs')).data;
   }
 
+  async function cancel(rdvId: string): Promise<RdvRecap> {
+    return api.post<RdvRecap>(`/api/public/me/rdvs/${encodeURIComponent(rdvId)}/cancel`);
+  }
+
   /** Signs out; answers FranceConnect's sign-out URL for a session opened with it. */
   async function signOut(): Promise<string | null> {
     const answer = await api.delete<{ end_session_url?: string } | undefined>('/api/public/accounts/sign_in').catch(() => undefined);
@@ -102,5 +106,5 @@ export const useUsagerStore = defineStore('usager', () => {
     return answer?.end_session_url ?? null;
   }
 
-  return { token, account, signedIn, loadAccount, signIn, startFranceConnect, finishFranceConnect, update, rdvs, signOut };
+  return { token, account, signedIn, loadAccount, signIn, startFranceConnect, finishFranceConnect, update, rdvs, cancel, signOut };
 });

@@ -55,7 +55,7 @@ describe('public portal: FranceConnect and the espace usager', () => {
     expect(await test.sql(`SELECT 1 FROM rdv_holds WHERE lower(confirmation_email) = $1`, [LEA.email])).toEqual([]);
   });
 
-  it('shows the rdv and the details in the espace, FranceConnect’s read-only, and signs out of FranceConnect too', async () => {
+  it('shows the rdv (cancelled from there) and the details in the espace, FranceConnect’s read-only, and signs out of FranceConnect too', async () => {
     await page.goto(`${test.baseUrl}/public/espace`);
     await page.getByRole('heading', { level: 2, name: 'Mes coordonnées' }).waitFor();
     const firstName = page.getByRole('textbox', { name: 'Prénom' });
@@ -64,6 +64,12 @@ describe('public portal: FranceConnect and the espace usager', () => {
     await shows(page.locator('[data-test="espace-details"]'), 'Certifié par FranceConnect : ne peut pas être modifié.');
     await shows(page.locator('[data-test="espace-rdvs"] li'), /Carte d'identité et passeport — Mairie de Val-Fleuri/);
     violations.push(...(await auditScreen(page, 'public/franceconnect-3-espace')));
+
+    await page.getByRole('button', { name: /^Annuler le rendez-vous : Carte d'identité et passeport/ }).click();
+    await page.getByRole('status').filter({ hasText: 'Votre rendez-vous est annulé.' }).waitFor();
+    await shows(page.locator('[data-test="espace-rdvs"] li'), 'Ce rendez-vous a été annulé à votre demande.');
+    expect(await test.sql(`SELECT r.status FROM rdvs r JOIN participations p ON p.rdv_id = r.id JOIN users u ON u.id = p.user_id WHERE u.email = $1`, [LEA.email]))
+      .toEqual([{ status: 'excused' }]);
 
     await page.getByRole('textbox', { name: 'Téléphone' }).fill('06 12 34 56 78');
     await page.getByRole('button', { name: 'Enregistrer' }).click();

@@ -102,6 +102,21 @@ describe('signing in with FranceConnect', () => {
     expectStatus(await test.call('patch', `/api/v1/users/${f.camille}`, { token: agent, body: { birth_name: 'Martin' } }), 200);
   });
 
+  it('cancels one of their rdvs from their espace; an rdv that is not theirs is 404', async () => {
+    const { token } = (await franceConnect(LEA)).body;
+    const [rdv] = (await test.call('get', '/api/public/me/rdvs', { token })).body.data;
+    expect(rdv).toMatchObject({ status: 'unknown', cancellable: true });
+    const someoneElse = (await franceConnect({ email: 'hugo.blanc@example.fr', given_name: 'Hugo', family_name: 'Blanc', birthdate: '1970-06-01' })).body.token;
+    expectProblem(await test.call('post', `/api/public/me/rdvs/${rdv.id}/cancel`, { token: someoneElse }), 404);
+    expectProblem(await test.call('post', `/api/public/me/rdvs/${rdv.id}/cancel`), 401);
+
+    const cancelled = await test.call('post', `/api/public/me/rdvs/${rdv.id}/cancel`, { token });
+    expectStatus(cancelled, 200);
+    expect(cancelled.body).toMatchObject({ id: rdv.id, status: 'excused', cancellable: false });
+    expect((await test.sql(`SELECT status FROM rdvs WHERE id = $1`, [rdv.id]))[0].status).toBe('excused');
+    expectProblem(await test.call('post', `/api/public/me/rdvs/${rdv.id}/cancel`, { token }), 409);
+  });
+
   it("finds a password account by its email, and takes an unverified one from whoever opened it", async () => {
     const open = (email: string, password: string) => test.call('post', '/api/public/accounts', {
       body: { organisation_slug: SLUG, email, password, first_name: 'Tom', last_name: 'Bernard' },
