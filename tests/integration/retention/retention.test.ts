@@ -1,4 +1,6 @@
 import { DateTime } from 'luxon';
+import { hashToken } from '../../../platform/src/auth/secrets';
+import { purgeBookingLeftovers } from '../../../platform/src/booking/holds';
 import { devMailbox } from '../../../platform/src/notifications/mail';
 import { runRetention } from '../../../platform/src/retention/jobs';
 import { dropQueueKeys, pipelineConfig, RunningPipeline, waitFor } from '../../support/events';
@@ -233,6 +235,21 @@ describe(`RGPD retention (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})
     expect(await test.sql(`SELECT id FROM job_failures`)).toHaveLength(1);
     expect((await runAt(after({ days: 30, seconds: 1 }, failureAt))).job_failures).toBe(1);
     expect(await test.sql(`SELECT id FROM job_failures`)).toHaveLength(0);
+  });
+
+  it('forgets an agent\'s session a day after it ended, with booking\'s other leftovers', async () => {
+    const signedInAt = test.clock.now();
+    const token = await test.signIn('territoire@demo.test');
+    const [{ expires_at: expiresAt }] = await test.sql(`SELECT expires_at FROM api_tokens WHERE token_hash = $1`, [hashToken(token)]);
+    expect(expiresAt.getTime()).toBe(signedInAt.getTime() + 12 * 3600_000);
+    const sessions = async () => (await test.sql(`SELECT count(*)::int AS count FROM api_tokens WHERE token_hash = $1`, [hashToken(token)]))[0].count;
+    test.clock.set(after({ days: 1, minutes: -1 }, expiresAt));
+    await purgeBookingLeftovers(test.platform);
+    expect(await sessions()).toBe(1);
+    test.clock.set(after({ days: 1, minutes: 1 }, expiresAt));
+    await purgeBookingLeftovers(test.platform);
+    expect(await sessions()).toBe(0);
+    expect((await test.call('get', '/api/v1/territories/current', { token })).status).toBe(401);
   });
 
   it('announced each deletion once, though two runs went at once every time', () => {
