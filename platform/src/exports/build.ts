@@ -7,7 +7,6 @@
  */
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { DateTime } from 'luxon';
 import { territoryTimeZone } from '../agenda/definitions';
 import { rdvFilterSql, readRdvFilters } from '../booking/rdv-filters';
 import { tx } from '../db/database';
@@ -157,13 +156,14 @@ export async function buildExport(platform: Platform, territoryId: string, expor
     if (lines.length === 0) break;
     for (const line of lines) {
       const shared = rdvCells(line, zone, rdvFields);
+      const rdvDay = (shared.date as Date).toISOString().slice(0, 10);
       if (perParticipation) {
         for (const usager of line.usagers) {
-          sheet.add({ ...shared, ...usagersCells([usager], line, zone), participation_status: STATUS_LABELS[usager.status] ?? usager.status, ...usagerFieldCells(usager, userStandard, userFields) });
+          sheet.add({ ...shared, ...usagersCells([usager], rdvDay), participation_status: STATUS_LABELS[usager.status] ?? usager.status, ...usagerFieldCells(usager, userStandard, userFields) });
           rowCount++;
         }
       } else {
-        sheet.add({ ...shared, ...usagersCells(line.usagers, line, zone), ...joinedUsagerFieldCells(line.usagers, userStandard, userFields) });
+        sheet.add({ ...shared, ...usagersCells(line.usagers, rdvDay), ...joinedUsagerFieldCells(line.usagers, userStandard, userFields) });
         rowCount++;
       }
     }
@@ -242,18 +242,28 @@ function rdvCells(line: RdvLine, zone: string, rdvFields: CustomField[]) {
 }
 
 /** The usagers' columns of the reference: names, the first one's commune and postal code, minors, birth dates. */
-function usagersCells(usagers: Usager[], line: RdvLine, zone: string): Record<string, CellValue> {
+function usagersCells(usagers: Usager[], rdvDay: string): Record<string, CellValue> {
   const first = usagers[0];
   const place = /\b(\d{5})\s+([^,\d][^,]*)$/.exec(first?.address?.trim() ?? '');
-  const rdvDay = DateTime.fromJSDate(line.starts_at, { zone }).startOf('day');
-  const minor = usagers.some((usager) => usager.birth_date && DateTime.fromISO(usager.birth_date, { zone }).plus({ years: MINOR_YEARS }) > rdvDay);
+  // Dates as YYYY-MM-DD compare as text: a minor's 18th birthday is after the rdv's day.
+  const minor = usagers.some((usager) => usager.birth_date && adulthood(usager.birth_date) > rdvDay);
   return {
     usagers: text(usagers.map((usager) => `${usager.first_name} ${usager.last_name}`).join(', ')),
     city: text(place?.[2] ?? null),
     postal_code: place?.[1] ?? null,
     minor: usagers.length === 0 ? null : minor ? 'oui' : 'non',
-    birth_dates: usagers.filter((usager) => usager.birth_date).map((usager) => DateTime.fromISO(usager.birth_date!).toFormat('dd/MM/yyyy')).join(', ') || null,
+    birth_dates: usagers.filter((usager) => usager.birth_date).map((usager) => frenchDay(usager.birth_date!)).join(', ') || null,
   };
+}
+
+/** `YYYY-MM-DD` as `DD/MM/YYYY`. */
+function frenchDay(day: string): string {
+  return `${day.slice(8, 10)}/${day.slice(5, 7)}/${day.slice(0, 4)}`;
+}
+
+/** The day one born on `birthDate` turns 18 (29 February comes after 28 February, as a text). */
+function adulthood(birthDate: string): string {
+  return `${Number(birthDate.slice(0, 4)) + MINOR_YEARS}${birthDate.slice(4, 10)}`;
 }
 
 /** One usager's fields (participations export). */
