@@ -12,8 +12,9 @@ import { creneauxSection } from './creneaux';
 import { notificationsSection } from './notifications';
 import { BenchFigure, BenchSection, formatTable, missedTargets } from './report';
 import { startSection } from './start';
+import { statisticsSection } from './statistics';
 
-const SECTIONS: BenchSection[] = [creneauxSection, bookingSection, notificationsSection, antsSection, startSection];
+const SECTIONS: BenchSection[] = [creneauxSection, bookingSection, notificationsSection, antsSection, startSection, statisticsSection];
 
 /** Lower case without accents: `créneaux` is asked for as `creneaux`. */
 function plain(text: string): string {
