@@ -42,7 +42,15 @@ export interface Motif {
   location_type: string;
   bookable_by: 'agents' | 'agents_and_prescripteurs' | 'everyone';
   color: string;
+  /** « Liste d'options »: when not empty, each booking picks one. */
+  options?: MotifOption[];
   [field: string]: unknown;
+}
+
+/** One of a motif's options; a duration replaces the motif's for the rdvs that pick it. */
+export interface MotifOption {
+  label: string;
+  duration_in_min: number | null;
 }
 
 export interface Lieu {
@@ -110,6 +118,8 @@ export interface Rdv {
   id: string;
   organisation_id: string;
   motif_id: string;
+  /** The label of the motif's option chosen at booking, if the motif has options. */
+  motif_option: string | null;
   lieu_id: string | null;
   starts_at: string;
   ends_at: string;

@@ -60,6 +60,8 @@ const SERVER_MESSAGES: Record<string, string> = {
   "This time is no longer free in the agent's agenda: another rdv took it": 'booking.errors.taken',
   'is taken by another rdv': 'booking.errors.takenShort',
   "is outside the agent's plages d'ouverture for this motif and lieu (or the lieu is closed then)": 'booking.errors.outsidePlage',
+  "is sooner than the motif's minimum booking delay": 'booking.errors.tooSoon',
+  "is past the motif's booking horizon": 'booking.errors.tooLate',
   'falls on a public holiday': 'booking.errors.closure',
   'overlaps an absence of the agent': 'booking.errors.absence',
   'overlaps another rdv of the agent': 'booking.errors.overlappingRdv',

@@ -5,7 +5,7 @@
  * absence, a closure or another rdv, or what a plugin's check warns of).
  */
 import { isDeepStrictEqual } from 'node:util';
-import { AgentActor, seesWholeOrganisation } from '../agents/actor';
+import { AgentActor, isOrganisationAdmin, seesWholeOrganisation } from '../agents/actor';
 import { territoryTimeZone } from '../agenda/definitions';
 import { AgentRow, canSeeAgent, loadAgents } from '../agents/agents';
 import { currentTerritoryId, tx } from '../db/database';
@@ -13,7 +13,7 @@ import { AppError, FieldError } from '../errors';
 import { mergeCustomFields } from '../forms/custom-fields';
 import { parseFrenchPhone } from '../forms/phone';
 import { validateRdvFields } from '../forms/rdv-fiche';
-import { Motif } from '../motifs/motif.entity';
+import { chosenOption, Motif } from '../motifs/motif.entity';
 import { requireMember } from '../organisations/policy';
 import type { Platform } from '../platform';
 import { BookingToCheck, pluginBookingWarnings } from '../plugins/checks';
@@ -40,6 +40,7 @@ import { checkRdvStatus, isCancelled, participationStatusAfter, statusChangeReas
 /** The agent API's rdv body (schemas/api/rdv.json). */
 export interface RdvBody {
   motif_id?: string;
+  motif_option?: string | null;
   lieu_id?: string | null;
   starts_at?: string;
   duration_in_min?: number;
@@ -146,6 +147,21 @@ async function agendaWarnings(query: Parameters<typeof agentBookingWarnings>[0])
   return { warnings, overbooked: new Set(warnings.filter((warning) => warning.code === 'overlapping_rdv').map((warning) => warning.agent_id)) };
 }
 
+/**
+ * A motif whose booking delays bind agents (seed 004): a time closer than its minimum delay
+ * or past its horizon is refused; an organisation admin is asked to confirm it (`force`).
+ */
+function checkAgentBookingDelays(actor: AgentActor, motif: Motif, startsAt: Date, now: Date, force: boolean): void {
+  if (!motif.booking_delays_for_agents) return;
+  const earliest = now.getTime() + motif.min_public_booking_delay * 1000;
+  const latest = now.getTime() + motif.max_public_booking_delay * 1000;
+  const start = startsAt.getTime();
+  if (start >= earliest && start <= latest) return;
+  const message = start < earliest ? "is sooner than the motif's minimum booking delay" : "is past the motif's booking horizon";
+  if (!isOrganisationAdmin(actor, motif.organisation_id)) throw AppError.invalidField('starts_at', message);
+  if (!force) throw AppError.conflict('The rdv needs your explicit confirmation (force: true)', [{ path: 'starts_at', message }]);
+}
+
 /** Refuses with 409, listing the agendas' and the plugins' warnings together, unless `force`. */
 function requireConfirmation(warnings: BookingWarning[], agentIds: string[], pluginWarnings: FieldError[], force: boolean): void {
   if (force || (warnings.length === 0 && pluginWarnings.length === 0)) return;
@@ -226,8 +242,11 @@ export async function bookByAgent(context: AgentContext, organisationId: string,
   const { form, fiche } = await validateRdvFields(platform, { context: body.context, custom_fields: body.custom_fields });
   const customFields = mergeCustomFields({}, fiche.custom_fields);
 
+  const option = chosenOption(motif, body.motif_option);
   const startsAt = parseInstant(body.starts_at, 'starts_at');
-  const endsAt = new Date(startsAt.getTime() + (body.duration_in_min ?? motif.default_duration_in_min) * 60_000);
+  checkAgentBookingDelays(actor, motif, startsAt, platform.clock.now(), body.force ?? false);
+  const duration = body.duration_in_min ?? option?.duration_in_min ?? motif.default_duration_in_min;
+  const endsAt = new Date(startsAt.getTime() + duration * 60_000);
   const zone = await territoryTimeZone();
   const { warnings, overbooked } = await agendaWarnings(
     { organisationId, motif, lieuId, agentIds: body.agent_ids, start: startsAt, end: endsAt, excludeRdvId: null, platform, timeZone: zone },
@@ -243,6 +262,7 @@ export async function bookByAgent(context: AgentContext, organisationId: string,
     territory_id: currentTerritoryId(),
     organisation_id: organisationId,
     motif_id: motif.id,
+    motif_option: option,
     lieu_id: lieuId,
     starts_at: startsAt,
     ends_at: endsAt,
@@ -309,6 +329,7 @@ export async function changeByAgent(context: AgentContext, id: string, body: Rdv
   const motif = await tx().findOneByOrFail(Motif, { id: rdv.motif_id });
   const organisationId = rdv.organisation_id;
 
+  if (body.motif_option !== undefined) rdv.motif_option = chosenOption(motif, body.motif_option);
   const lieuId = body.lieu_id === undefined ? rdv.lieu_id : body.lieu_id;
   if (body.lieu_id !== undefined) await checkLieu(motif, lieuId, organisationId);
   const agentIds = body.agent_ids ?? record.agentIds;
@@ -345,6 +366,7 @@ export async function changeByAgent(context: AgentContext, id: string, body: Rdv
   const duration = body.duration_in_min ?? Math.round((rdv.ends_at.getTime() - rdv.starts_at.getTime()) / 60_000);
   const endsAt = new Date(startsAt.getTime() + duration * 60_000);
   const moved = startsAt.getTime() !== rdv.starts_at.getTime() || endsAt.getTime() !== rdv.ends_at.getTime();
+  if (startsAt.getTime() !== rdv.starts_at.getTime()) checkAgentBookingDelays(actor, motif, startsAt, platform.clock.now(), body.force ?? false);
   const agentsChanged = [...agentIds].sort().join() !== record.agentIds.join();
   const lieuChanged = lieuId !== rdv.lieu_id;
   const from = rdv.status as RdvStatus;

@@ -23,7 +23,7 @@ import { loadForm } from '../forms/forms';
 import type { FicheValues } from '../forms/effective-form';
 import { isUuid } from '../http/ids';
 import { ApiRequest, Reply } from '../http/route';
-import { Motif } from '../motifs/motif.entity';
+import { chosenOption, Motif, MotifOption, timedByOption } from '../motifs/motif.entity';
 import type { Platform } from '../platform';
 import { checkBooking } from '../plugins/checks';
 import { isPrivateAddress } from '../plugins/http-client';
@@ -70,6 +70,8 @@ export function clientNetwork(ip: string): string | null {
 
 export interface OnlineBooking {
   motif_id: string;
+  /** The label of the motif's option chosen, when the motif has options. */
+  motif_option?: string | null;
   lieu_id: string;
   starts_at: string;
   user: FicheValues;
@@ -159,7 +161,10 @@ export async function bookOnline(request: ApiRequest<'public'>, body: OnlineBook
   const scope = account && !body.prescripteur ? `public:account:${account.accountId}:rdvs` : 'public:rdvs';
   return platform.db.tenant(home.territoryId, () => idempotent(request, scope, 202, async () => {
     await publicMotif(home.organisationId, body.motif_id, body.prescripteur ? ['everyone', 'agents_and_prescripteurs'] : ['everyone']);
-    const motif = await tx().findOneByOrFail(Motif, { id: body.motif_id });
+    const booked = await tx().findOneByOrFail(Motif, { id: body.motif_id });
+    const option = chosenOption(booked, body.motif_option);
+    // An option with its own duration makes créneaux that long (the portal searched them so).
+    const motif = timedByOption(booked, option);
     await checkLieu(home.organisationId, body.lieu_id, true);
     const { form, user: fiche } = await checkBooker(platform, motif, body, account);
     const startsAt = new Date(body.starts_at);
@@ -187,7 +192,7 @@ export async function bookOnline(request: ApiRequest<'public'>, body: OnlineBook
       const acting: Acting = { type: 'user', agentId: null, userId: user.id };
       const participationId = slot.sessionId
         ? await joinSession(slot.sessionId, { userId: user.id, acting, createdBy: 'user' }, now, zone)
-        : await createConfirmedRdv(home.organisationId, motif, body.lieu_id, slot.creneau, user.id, acting, now, zone);
+        : await createConfirmedRdv(home.organisationId, motif, option, body.lieu_id, slot.creneau, user.id, acting, now, zone);
       const manage = await issueRdvLink(platform, participationId);
       return new Reply(201, { ...recapJson(await loadUsagerView(participationId), zone, now), manage_url: manage });
     }
@@ -221,7 +226,7 @@ export async function bookOnline(request: ApiRequest<'public'>, body: OnlineBook
     let rdvId = slot.sessionId;
     if (!rdvId) {
       const rdv = await tx().save(tx().create(Rdv, {
-        territory_id: currentTerritoryId(), organisation_id: home.organisationId, motif_id: motif.id, lieu_id: body.lieu_id,
+        territory_id: currentTerritoryId(), organisation_id: home.organisationId, motif_id: motif.id, motif_option: option, lieu_id: body.lieu_id,
         starts_at: startsAt, ends_at: new Date(slot.creneau.endsAt), status: PENDING, collectif: false,
         name: null, max_participants_count: null, context: null, custom_fields: {},
         created_by: bookedBy, created_by_agent_id: null, sequence: 0, created_at: now, updated_at: now,
@@ -265,12 +270,12 @@ async function holdSeat(sessionId: string, now: Date): Promise<void> {
 }
 
 async function createConfirmedRdv(
-  organisationId: string, motif: Motif, lieuId: string, creneau: { startsAt: number; endsAt: number; agentId: string },
+  organisationId: string, motif: Motif, option: MotifOption | null, lieuId: string, creneau: { startsAt: number; endsAt: number; agentId: string },
   userId: string, acting: Acting, now: Date, zone: string, prescripteur: PrescripteurIdentity | null = null,
 ): Promise<string> {
   const createdBy = prescripteur ? 'prescripteur' : 'user';
   const rdv = await tx().save(tx().create(Rdv, {
-    territory_id: currentTerritoryId(), organisation_id: organisationId, motif_id: motif.id, lieu_id: lieuId,
+    territory_id: currentTerritoryId(), organisation_id: organisationId, motif_id: motif.id, motif_option: option, lieu_id: lieuId,
     starts_at: new Date(creneau.startsAt), ends_at: new Date(creneau.endsAt), status: 'unknown', collectif: false,
     name: null, max_participants_count: null, context: null, custom_fields: {},
     created_by: createdBy, created_by_agent_id: null, sequence: 0, created_at: now, updated_at: now,

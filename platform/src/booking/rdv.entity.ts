@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import type { MotifOption } from '../motifs/motif.entity';
 
 /** The statuses agents and the API speak of (GLOSSARY: statut). */
 export const RDV_STATUSES = ['unknown', 'seen', 'noshow', 'excused', 'revoked'] as const;
@@ -32,6 +33,8 @@ export class Rdv {
   @Column({ type: 'integer', nullable: true }) max_participants_count!: number | null;
   @Column({ type: 'text', nullable: true }) context!: string | null;
   @Column({ type: 'jsonb', default: {} }) custom_fields!: Record<string, unknown>;
+  /** The motif's option chosen at booking, as it was then (the motif's list may change later). */
+  @Column({ type: 'jsonb', nullable: true }) motif_option!: MotifOption | null;
   @Column({ type: 'text' }) created_by!: CreatedBy;
   @Column({ type: 'uuid', nullable: true }) created_by_agent_id!: string | null;
   @Column({ type: 'timestamptz', nullable: true }) cancelled_at!: Date | null;

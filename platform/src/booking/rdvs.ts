@@ -93,6 +93,7 @@ export function rdvJson(record: RdvRecord, zone: string, form?: EffectiveForm) {
     id: rdv.id,
     organisation_id: rdv.organisation_id,
     motif_id: rdv.motif_id,
+    motif_option: rdv.motif_option?.label ?? null,
     lieu_id: rdv.lieu_id,
     starts_at: isoInZone(rdv.starts_at.getTime(), zone),
     ends_at: isoInZone(rdv.ends_at.getTime(), zone),

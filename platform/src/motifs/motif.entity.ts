@@ -1,7 +1,14 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { AppError } from '../errors';
 
 export const LOCATION_TYPES = ['public_office', 'phone', 'home', 'visio'] as const;
 export const BOOKABLE_BY = ['agents', 'agents_and_prescripteurs', 'everyone'] as const;
+
+/** One of a motif's options (« Liste d'options »): each booking picks one; it may last another time than the motif. */
+export interface MotifOption {
+  label: string;
+  duration_in_min: number | null;
+}
 
 /** The reason for an appointment: duration, modality, service, online booking rules, instructions. */
 @Entity('motifs')
@@ -19,6 +26,8 @@ export class Motif {
   @Column({ type: 'integer' }) min_public_booking_delay!: number;
   /** Seconds. */
   @Column({ type: 'integer' }) max_public_booking_delay!: number;
+  /** The booking delays bind agents too (seed 004); an organisation admin may still force. */
+  @Column({ type: 'boolean' }) booking_delays_for_agents!: boolean;
   @Column({ type: 'boolean' }) collectif!: boolean;
   @Column({ type: 'text' }) color!: string;
   @Column({ type: 'text', nullable: true }) restriction_for_rdv!: string | null;
@@ -32,6 +41,8 @@ export class Motif {
   /** Opened by an admin to the Secrétariat: its agents may hold it in their plages. */
   @Column({ type: 'boolean' }) for_secretariat!: boolean;
   @Column({ type: 'text', nullable: true }) category!: string | null;
+  /** When not empty, every booking picks one (seed 004). */
+  @Column({ type: 'jsonb', default: [] }) options!: MotifOption[];
   @Column({ type: 'timestamptz', nullable: true }) deleted_at!: Date | null;
   @Column({ type: 'timestamptz', default: () => 'now()' }) created_at!: Date;
   @Column({ type: 'timestamptz', default: () => 'now()' }) updated_at!: Date;
@@ -42,6 +53,7 @@ export const MOTIF_DEFAULTS: Partial<Motif> = {
   bookable_by: 'agents',
   min_public_booking_delay: 30 * 60,
   max_public_booking_delay: 90 * 24 * 3600,
+  booking_delays_for_agents: false,
   collectif: false,
   color: '#1565c0',
   rdvs_editable_by_user: false,
@@ -50,4 +62,25 @@ export const MOTIF_DEFAULTS: Partial<Motif> = {
   slot_step_in_min: null,
   buffer_after_in_min: 0,
   for_secretariat: false,
+  options: [],
 };
+
+/**
+ * The option a booking picks by its label: required when the motif has options, refused
+ * when it has none (`path` names the field).
+ */
+export function chosenOption(motif: Pick<Motif, 'options'>, label: string | null | undefined, path = 'motif_option'): MotifOption | null {
+  if (motif.options.length === 0) {
+    if (label != null) throw AppError.invalidField(path, 'is only for a motif with options');
+    return null;
+  }
+  if (label == null) throw AppError.invalidField(path, `is required: one of ${motif.options.map((option) => option.label).join(', ')}`);
+  const option = motif.options.find((candidate) => candidate.label === label);
+  if (!option) throw AppError.invalidField(path, 'is not an option of this motif');
+  return { label: option.label, duration_in_min: option.duration_in_min ?? null };
+}
+
+/** The motif as a booking with this option sees it: lasting the option's duration when it has one. */
+export function timedByOption<M extends Pick<Motif, 'default_duration_in_min'>>(motif: M, option: MotifOption | null): M {
+  return option?.duration_in_min ? { ...motif, default_duration_in_min: option.duration_in_min } : motif;
+}

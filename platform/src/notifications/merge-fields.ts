@@ -20,6 +20,8 @@ export interface RdvNotificationFacts {
   };
   usager: { firstName: string; lastName: string };
   motif: { name: string; instructionForRdv?: string | null };
+  /** The label of the motif's option chosen at booking; null when the motif has none. */
+  motifOption?: string | null;
   /** Null for motifs at a distance (phone, visio) or at home. */
   lieu: { name: string; address: string } | null;
   agentNames: string[];
@@ -68,6 +70,7 @@ export const SAMPLE_FACTS: RdvNotificationFacts = {
     name: "Demande de carte d'identité",
     instructionForRdv: "Munissez-vous de votre ancienne carte d'identité et d'une photo de moins de 6 mois.",
   },
+  motifOption: 'Passeport',
   lieu: { name: 'Mairie annexe du 3e', address: '18 rue François Garcin, 69003 Lyon' },
   agentNames: ['Marie Dupont'],
   service: { name: 'État civil' },
@@ -188,6 +191,14 @@ export const MERGE_FIELDS: readonly MergeField[] = [
     maxLength: 500,
     alphabet: 'unicode',
     value: (f) => f.motif.instructionForRdv ?? '',
+  }),
+  field({
+    name: 'motif.option',
+    description: "Option du motif choisie à la réservation (par exemple « Passeport ») ; vide quand le motif n'en a pas ; absente des SMS sauf si le territoire l'autorise",
+    maxLength: 100,
+    alphabet: 'unicode',
+    privateInSms: true,
+    value: (f) => f.motifOption ?? '',
   }),
   field({
     name: 'lieu.name',

@@ -41,6 +41,8 @@ export interface RdvSnapshot {
   name: string | null;
   timezone: string;
   motif: { name: string; instruction_for_rdv: string | null; location_type: string; service_id: string };
+  /** The motif's option chosen at booking (its label and duration then). */
+  motif_option: { label: string; duration_in_min: number | null } | null;
   lieu: { name: string; address: string } | null;
   organisation: { name: string; phone_number: string | null; email: string | null };
   agents: SnapshotAgent[];
@@ -51,7 +53,7 @@ export interface RdvSnapshot {
 /** The rdv now, or null when it no longer exists. */
 export async function loadRdvSnapshot(rdvId: string): Promise<RdvSnapshot | null> {
   const [row] = await tx().query(
-    `SELECT r.id, r.territory_id, r.organisation_id, r.motif_id, r.status, r.starts_at, r.ends_at, r.sequence, r.collectif, r.name,
+    `SELECT r.id, r.territory_id, r.organisation_id, r.motif_id, r.motif_option, r.status, r.starts_at, r.ends_at, r.sequence, r.collectif, r.name,
             t.timezone,
             json_build_object('name', m.name, 'instruction_for_rdv', m.instruction_for_rdv,
                               'location_type', m.location_type, 'service_id', m.service_id) AS motif,
@@ -107,6 +109,7 @@ export function factsFor(
     },
     usager: { firstName: usager.first_name, lastName: usager.last_name },
     motif: { name: snapshot.motif.name, instructionForRdv: snapshot.motif.instruction_for_rdv },
+    motifOption: snapshot.motif_option?.label ?? null,
     lieu: snapshot.lieu,
     agentNames: snapshot.agents.map(agentName).filter(Boolean),
     service: { name: serviceName(snapshot.motif.service_id) },

@@ -42,7 +42,7 @@ export const publicOrganisationRoutes = [
         );
         const motifs: { service_id: string }[] = await tx().query(
           `SELECT id, name, service_id, default_duration_in_min, location_type, bookable_by, collectif, category,
-                  restriction_for_rdv, min_public_booking_delay, max_public_booking_delay
+                  restriction_for_rdv, min_public_booking_delay, max_public_booking_delay, options
              FROM motifs WHERE organisation_id = $1 AND deleted_at IS NULL AND bookable_by = ANY($2::text[])
             ORDER BY name, id`,
           [organisation.id, bookableByAudience(query)],

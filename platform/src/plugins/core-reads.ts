@@ -57,7 +57,7 @@ async function coreRdvs(records: RdvRecord[], timeZone: string): Promise<CoreRdv
     // Active participants first, each group oldest first (the order they were loaded in).
     const ordered = [...participations.filter((p) => !isCancelled(p.status)), ...participations.filter((p) => isCancelled(p.status))];
     return {
-      id: rdv.id, organisation_id: rdv.organisation_id, motif_id: rdv.motif_id, lieu_id: rdv.lieu_id,
+      id: rdv.id, organisation_id: rdv.organisation_id, motif_id: rdv.motif_id, motif_option: rdv.motif_option?.label ?? null, lieu_id: rdv.lieu_id,
       starts_at: isoInZone(rdv.starts_at.getTime(), timeZone),
       ends_at: isoInZone(rdv.ends_at.getTime(), timeZone),
       status: rdv.status,

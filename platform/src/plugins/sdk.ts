@@ -164,6 +164,8 @@ export interface CoreRdv {
   id: string;
   organisation_id: string;
   motif_id: string;
+  /** The label of the motif's option chosen at booking (e.g. « Passeport »), null when the motif has none; core reads always give it. */
+  motif_option?: string | null;
   lieu_id: string | null;
   /** ISO 8601 with the territory's UTC offset (`2027-01-05T09:00:00+01:00`). */
   starts_at: string;

@@ -55,11 +55,14 @@ export interface MotifRules {
   minPublicDelaySec: number;
   /** ...up to now + this many seconds (included). */
   maxPublicDelaySec: number;
+  /** The delays bind agents' searches too. */
+  delaysForAgents?: boolean;
   collectif: boolean;
 }
 
 /**
- * `agent`: every future slot, one per start time and agent.
+ * `agent`: every future slot (within the booking delays when the motif binds agents
+ * to them), one per start time and agent.
  * `public` (usagers, prescripteurs): slots within the motif's booking delays, one
  * per start time and lieu, given to the agent with the smallest id.
  */
@@ -208,7 +211,7 @@ function firstOnGrid(origin: EpochMs, step: number, atLeast: EpochMs): EpochMs {
 
 /** The earliest and latest (excluded) slot start this audience may see. */
 function startBounds({ motif, audience, now, window }: CreneauxQuery): Interval {
-  if (audience === 'agent') return { start: Math.max(window.start, now), end: window.end };
+  if (audience === 'agent' && !motif.delaysForAgents) return { start: Math.max(window.start, now), end: window.end };
   return {
     start: Math.max(window.start, now, now + motif.minPublicDelaySec * 1000),
     end: Math.min(window.end, now + motif.maxPublicDelaySec * 1000 + 1),

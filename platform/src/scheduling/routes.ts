@@ -21,6 +21,7 @@ import {
   readPerLieu,
   searchCreneaux,
   searchWindow,
+  withOption,
 } from './search';
 
 /** A handler's answer already written as JSON text. */
@@ -78,11 +79,11 @@ export const schedulingRoutes = [
   }),
   route({
     method: 'get', path: '/api/public/organisations/:slug/creneaux', tag: 'public', access: 'public',
-    summary: 'Créneaux an usager (or a prescripteur, ?prescripteur=1) may book online: one per start time and lieu, booking delays applied (?motif_id=&from=&to=[&lieu_id=])',
+    summary: 'Créneaux an usager (or a prescripteur, ?prescripteur=1) may book online: one per start time and lieu, booking delays applied (?motif_id=&from=&to=[&lieu_id=][&motif_option=], an option lasting its own duration)',
     async handle({ params, query, platform, koa }) {
       const organisation = await publicOrganisation(platform, params.slug);
       return platform.db.tenant(organisation.territoryId, async () => {
-        const motif = await publicMotif(organisation.id, query.motif_id, bookableByAudience(query));
+        const motif = withOption(await publicMotif(organisation.id, query.motif_id, bookableByAudience(query)), query.motif_option);
         const lieuId = await checkLieu(organisation.id, query.lieu_id, true);
         const settings = await loadSearchSettings(platform.schemas);
         const window = searchWindow(query.from, query.to, settings.timeZone);
@@ -98,7 +99,7 @@ export const schedulingRoutes = [
     async handle({ params, query, platform }) {
       const organisation = await publicOrganisation(platform, params.slug);
       return platform.db.tenant(organisation.territoryId, async () => {
-        const motif = await publicMotif(organisation.id, query.motif_id, bookableByAudience(query));
+        const motif = withOption(await publicMotif(organisation.id, query.motif_id, bookableByAudience(query)), query.motif_option);
         const lieuId = await checkLieu(organisation.id, query.lieu_id, true);
         const settings = await loadSearchSettings(platform.schemas);
         const scope = { organisationIds: [organisation.id], motifIds: [motif.id], lieuId, searcher: null };

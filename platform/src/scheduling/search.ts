@@ -12,6 +12,7 @@ import { tx } from '../db/database';
 import { AppError, FieldError } from '../errors';
 import { isUuid } from '../http/ids';
 import type { SchemaRegistry } from '../http/schemas';
+import { chosenOption, MotifOption, timedByOption } from '../motifs/motif.entity';
 import { AgendaSnapshot, AgentBusy, Audience, Creneau, MotifRules, PlageOccurrence, computeCreneaux, nextAvailability } from './engine';
 import { SearchScope, SearchSettings, loadSnapshot } from './snapshot';
 
@@ -29,11 +30,13 @@ export interface SearchMotif {
   buffer_after_in_min: number;
   min_public_booking_delay: number;
   max_public_booking_delay: number;
+  booking_delays_for_agents: boolean;
   collectif: boolean;
+  options: MotifOption[];
 }
 
 const MOTIF_COLUMNS = `id, organisation_id, service_id, bookable_by, default_duration_in_min, slot_step_in_min,
-  buffer_after_in_min, min_public_booking_delay, max_public_booking_delay, collectif`;
+  buffer_after_in_min, min_public_booking_delay, max_public_booking_delay, booking_delays_for_agents, collectif, options`;
 
 export function creneauJson(slot: Creneau, timeZone: string) {
   return {
@@ -86,6 +89,7 @@ export function motifRules(motif: SearchMotif): MotifRules {
     bufferAfterMin: motif.buffer_after_in_min,
     minPublicDelaySec: motif.min_public_booking_delay,
     maxPublicDelaySec: motif.max_public_booking_delay,
+    delaysForAgents: motif.booking_delays_for_agents,
     collectif: motif.collectif,
   };
 }
@@ -179,6 +183,11 @@ export async function publicMotif(organisationId: string, motifId: string | unde
     : [];
   if (!motif) throw notFoundAt('motif_id', 'Motif');
   return motif;
+}
+
+/** `?motif_option=`: the motif as the option chosen times it (its own duration, if any); the motif itself when none is named. */
+export function withOption(motif: SearchMotif, label: string | undefined): SearchMotif {
+  return label === undefined || label === '' ? motif : timedByOption(motif, chosenOption(motif, label));
 }
 
 /** The lieu of `lieu_id`, when given, in the organisation (and open to the public for public searches). */

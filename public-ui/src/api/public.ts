@@ -12,6 +12,8 @@ export type Audience = 'usager' | 'prescripteur';
 export interface SlotQuery {
   motif_id: string;
   lieu_id?: string;
+  /** Créneaux lasting this option's duration. */
+  motif_option?: string;
 }
 
 export interface CreneauxQuery extends SlotQuery {

@@ -19,6 +19,8 @@ export interface PublicMotif {
   restriction_for_rdv: string | null;
   /** Identity cards and passports (`cni`, `passport`, `cni_passport`): some fields apply to these only. */
   category: string | null;
+  /** « Liste d'options »: when not empty, the usager picks one; one with a duration makes créneaux that long. */
+  options?: { label: string; duration_in_min: number | null }[];
 }
 
 export interface PublicLieu {
@@ -62,6 +64,8 @@ export interface NextAvailability {
 
 export interface BookingRequest {
   motif_id: string;
+  /** The motif's option chosen, when it has options. */
+  motif_option?: string;
   lieu_id: string;
   starts_at: string;
   user: Record<string, unknown>;

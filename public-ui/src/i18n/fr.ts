@@ -88,6 +88,8 @@ export const fr = {
     backToMotifs: 'Revenir aux motifs de {name}',
     unknownMotif: "Ce motif n'est pas ou plus ouvert à la réservation en ligne.",
     chooseLieu: 'Choisissez un lieu',
+    chooseOption: 'Précisez votre demande',
+    optionWithDuration: '{label} ({minutes} min)',
     lieu: 'Lieu :',
     week: 'Du {from} au {to}',
     previousWeek: 'Semaine précédente',

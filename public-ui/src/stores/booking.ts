@@ -20,6 +20,8 @@ interface Saved {
   slug: string | null;
   audience: Audience;
   motifId: string | null;
+  /** The motif's option chosen, when it has options. */
+  motifOption?: string | null;
   creneau: Creneau | null;
   hold: Hold | null;
   confirmed: ConfirmedRdv | null;
@@ -45,6 +47,7 @@ export const useBookingStore = defineStore('booking', () => {
   /** Which entrance the booking came through: a prescripteur's books for a bénéficiaire. */
   const audience = ref<Audience>(saved.audience);
   const motifId = ref(saved.motifId);
+  const motifOption = ref(saved.motifOption ?? null);
   const creneau = ref<Creneau | null>(saved.creneau);
   const hold = ref<Hold | null>(saved.hold);
   const confirmed = ref<ConfirmedRdv | null>(saved.confirmed);
@@ -55,8 +58,10 @@ export const useBookingStore = defineStore('booking', () => {
   const prescripteurValues = ref<Record<string, unknown>>({});
   const asPrescripteur = ref(saved.audience === 'prescripteur');
 
-  watch([slug, audience, motifId, creneau, hold, confirmed], () => {
-    const value: Saved = { slug: slug.value, audience: audience.value, motifId: motifId.value, creneau: creneau.value, hold: hold.value, confirmed: confirmed.value };
+  watch([slug, audience, motifId, motifOption, creneau, hold, confirmed], () => {
+    const value: Saved = {
+      slug: slug.value, audience: audience.value, motifId: motifId.value, motifOption: motifOption.value, creneau: creneau.value, hold: hold.value, confirmed: confirmed.value,
+    };
     sessionStorage.setItem(STORAGE_KEY, JSON.stringify(value));
   }, { deep: true });
 
@@ -64,10 +69,11 @@ export const useBookingStore = defineStore('booking', () => {
   const slotsRoute = computed<RouteLocationRaw | null>(() => {
     if (!slug.value || !motifId.value) return null;
     const chosen = creneau.value ? { lieu: creneau.value.lieu_id, semaine: creneau.value.starts_at.slice(0, 10) } : {};
-    return { name: 'creneaux', params: { slug: slug.value, motifId: motifId.value }, query: { ...audienceQuery(audience.value), ...chosen } };
+    const option = motifOption.value ? { option: motifOption.value } : {};
+    return { name: 'creneaux', params: { slug: slug.value, motifId: motifId.value }, query: { ...audienceQuery(audience.value), ...chosen, ...option } };
   });
 
-  function chooseSlot(organisationSlug: string, entrance: Audience, chosen: Creneau): void {
+  function chooseSlot(organisationSlug: string, entrance: Audience, chosen: Creneau, option: string | null = null): void {
     if (slug.value !== organisationSlug || audience.value !== entrance) {
       userValues.value = {};
       prescripteurValues.value = {};
@@ -76,6 +82,7 @@ export const useBookingStore = defineStore('booking', () => {
     slug.value = organisationSlug;
     audience.value = entrance;
     motifId.value = chosen.motif_id;
+    motifOption.value = option;
     creneau.value = chosen;
     hold.value = null;
     confirmed.value = null;
@@ -105,5 +112,5 @@ export const useBookingStore = defineStore('booking', () => {
     asPrescripteur.value = false;
   }
 
-  return { slug, audience, motifId, slotsRoute, creneau, hold, confirmed, notice, userValues, prescripteurValues, asPrescripteur, chooseSlot, held, loseSlot, confirm };
+  return { slug, audience, motifId, motifOption, slotsRoute, creneau, hold, confirmed, notice, userValues, prescripteurValues, asPrescripteur, chooseSlot, held, loseSlot, confirm };
 });

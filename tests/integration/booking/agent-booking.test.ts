@@ -134,7 +134,7 @@ describe('agents booking rdvs', () => {
   });
 
   it('hides another territory\'s rdvs', async () => {
-    const rdv = await book(cni({ starts_at: '2026-12-08T09:00:00+01:00' }));
+    const rdv = await book(cni({ starts_at: '2026-12-10T09:00:00+01:00' }));
     expectStatus(rdv, 201);
     const other = await test.createTerritory('Autre territoire', 'admin@autre.test');
     expectProblem(await test.call('get', `/api/v1/rdvs/${rdv.body.id}`, { token: other.token }), 404);
@@ -181,5 +181,81 @@ describe('agents booking rdvs', () => {
     const reused = await test.call('post', rdvs(f.mairie), { token: f.tokens.etatCivil, body: { ...body, starts_at: '2026-12-07T10:00:00+01:00' }, headers });
     expectProblem(reused, 422);
     expect(reused.body.errors).toEqual([{ path: 'Idempotency-Key', message: 'was used for another request' }]);
+  });
+
+  it("holds agents to the motif's booking delays when it says so: search and booking, an organisation admin may force", async () => {
+    const motif = `/api/v1/motifs/${f.cni}`;
+    const delays = { min_public_booking_delay: 2 * 86400, max_public_booking_delay: 14 * 86400 };
+    expectStatus(await test.call('patch', motif, { token: f.tokens.mairieAdmin, body: { ...delays, booking_delays_for_agents: true } }), 200);
+    const search = async (from: string, to: string) => (await test.call('get',
+      `/api/v1/organisations/${f.mairie}/creneaux?motif_id=${f.cni}&from=${from}&to=${to}`, { token: f.tokens.etatCivil })).body.data as { starts_at: string }[];
+    // "Now" is Monday 30 November, 08:00: two days later is Wednesday 08:00, fourteen days later Monday 14 December 08:00.
+    expect((await search('2026-11-30', '2026-12-02'))[0].starts_at).toBe('2026-12-02T09:00:00+01:00');
+    expect(await search('2026-12-14', '2026-12-18')).toEqual([]);
+
+    const before = await fingerprint(test);
+    for (const startsAt of ['2026-12-01T11:40:00+01:00', '2026-12-15T09:00:00+01:00']) {
+      const refused = await book(cni({ starts_at: startsAt, force: true }));
+      expectProblem(refused, 422);
+      expect(refused.body.errors.map((error: { path: string }) => error.path)).toEqual(['starts_at']);
+    }
+    expect(await fingerprint(test)).toEqual(before);
+    const asked = await book(cni({ starts_at: '2026-12-01T11:40:00+01:00' }), f.tokens.mairieAdmin);
+    expectProblem(asked, 409);
+    expect(asked.body.errors).toEqual([{ path: 'starts_at', message: "is sooner than the motif's minimum booking delay" }]);
+    expectStatus(await book(cni({ starts_at: '2026-12-01T11:40:00+01:00', force: true }), f.tokens.mairieAdmin), 201);
+
+    // Moving an rdv is held to the same delays.
+    const booked = await book(cni({ starts_at: '2026-12-03T11:40:00+01:00' }));
+    expectStatus(booked, 201);
+    const moved = await test.call('patch', `/api/v1/rdvs/${booked.body.id}`, { token: f.tokens.etatCivil, body: { starts_at: '2026-12-01T11:20:00+01:00', force: true } });
+    expectProblem(moved, 422);
+    expect(moved.body.errors.map((error: { path: string }) => error.path)).toEqual(['starts_at']);
+
+    // Off again: agents book as before, the public's delays unchanged.
+    expectStatus(await test.call('patch', motif, { token: f.tokens.mairieAdmin, body: { booking_delays_for_agents: false } }), 200);
+    expect((await search('2026-11-30', '2026-11-30'))[0].starts_at).toBe('2026-11-30T09:00:00+01:00');
+    expectStatus(await test.call('patch', motif, { token: f.tokens.mairieAdmin, body: { min_public_booking_delay: 1800, max_public_booking_delay: 90 * 86400 } }), 200);
+  });
+
+  it("makes the agent pick one of the motif's options, whose duration the rdv takes, kept on the rdv, its event and plugins' reads", async () => {
+    const motif = `/api/v1/motifs/${f.cni}`;
+    const twice = await test.call('patch', motif, { token: f.tokens.mairieAdmin, body: { options: [{ label: 'Passeport' }, { label: 'Passeport' }] } });
+    expectProblem(twice, 422);
+    expect(twice.body.errors).toEqual([{ path: 'options.1.label', message: 'is already an option of this motif' }]);
+    const options = [{ label: 'Carte d’identité', duration_in_min: null }, { label: 'Passeport', duration_in_min: 40 }];
+    const saved = await test.call('patch', motif, { token: f.tokens.mairieAdmin, body: { options: [options[0], { label: 'Passeport', duration_in_min: 40 }] } });
+    expectStatus(saved, 200);
+    expect(saved.body.options).toEqual(options);
+
+    const before = await fingerprint(test);
+    const none = await book(cni({ starts_at: '2026-12-11T09:00:00+01:00' }));
+    expectProblem(none, 422);
+    expect(none.body.errors).toEqual([{ path: 'motif_option', message: 'is required: one of Carte d’identité, Passeport' }]);
+    const unknown = await book(cni({ starts_at: '2026-12-11T09:00:00+01:00', motif_option: 'Permis de conduire' }));
+    expect(unknown.body.errors.map((error: { path: string }) => error.path)).toEqual(['motif_option']);
+    expect(await fingerprint(test)).toEqual(before);
+
+    const passeport = await book(cni({ starts_at: '2026-12-11T09:00:00+01:00', motif_option: 'Passeport' }));
+    expectStatus(passeport, 201);
+    expect(passeport.body).toMatchObject({ motif_option: 'Passeport', duration_in_min: 40, ends_at: '2026-12-11T09:40:00+01:00' });
+    const cniRdv = await book(cni({ starts_at: '2026-12-11T10:00:00+01:00', motif_option: 'Carte d’identité' }));
+    expect(cniRdv.body).toMatchObject({ motif_option: 'Carte d’identité', duration_in_min: 20 });
+    expect((await test.call('get', `/api/v1/rdvs/${passeport.body.id}`, { token: f.tokens.etatCivil })).body.motif_option).toBe('Passeport');
+    const [event] = await rdvEvents(test, passeport.body.id);
+    expect(event.payload.motif_option).toBe('Passeport');
+
+    // The motif's list changes later: the rdv keeps what was chosen; a change of option is checked against the list.
+    expectStatus(await test.call('patch', motif, { token: f.tokens.mairieAdmin, body: { options: [{ label: 'Passeport biométrique', duration_in_min: 40 }] } }), 200);
+    const kept = await test.call('get', `/api/v1/rdvs/${passeport.body.id}`, { token: f.tokens.etatCivil });
+    expect(kept.body.motif_option).toBe('Passeport');
+    const changed = await test.call('patch', `/api/v1/rdvs/${passeport.body.id}`, { token: f.tokens.etatCivil, body: { motif_option: 'Passeport biométrique' } });
+    expectStatus(changed, 200);
+    expect(changed.body.motif_option).toBe('Passeport biométrique');
+
+    // Without options, an option is refused.
+    expectStatus(await test.call('patch', motif, { token: f.tokens.mairieAdmin, body: { options: [] } }), 200);
+    const stray = await book(cni({ starts_at: '2026-12-11T11:00:00+01:00', motif_option: 'Passeport' }));
+    expect(stray.body.errors).toEqual([{ path: 'motif_option', message: 'is only for a motif with options' }]);
   });
 });

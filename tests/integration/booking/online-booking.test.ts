@@ -254,4 +254,34 @@ describe('online booking', () => {
     expectStatus(await test.call('delete', '/api/public/accounts/sign_in', { token }), 204);
     expectProblem(await test.call('get', '/api/public/me/rdvs', { token }), 401);
   });
+  it("makes the usager pick one of the motif's options: créneaux searched for it last its duration, and the rdv keeps it", async () => {
+    const options = [{ label: 'Carte d’identité', duration_in_min: null }, { label: 'Passeport', duration_in_min: 40 }];
+    expectStatus(await test.call('patch', `/api/v1/motifs/${f.cni}`, { token: f.tokens.mairieAdmin, body: { options } }), 200);
+    const portal = await test.call('get', `/api/public/organisations/${f.mairieSlug}`);
+    expect(portal.body.motifs.find((motif: { id: string }) => motif.id === f.cni).options).toEqual(options);
+    const search = (option: string) => test.call('get',
+      `/api/public/organisations/${f.mairieSlug}/creneaux?motif_id=${f.cni}&lieu_id=${f.hotelDeVille}&from=2026-12-15&to=2026-12-15&motif_option=${encodeURIComponent(option)}`);
+    const passeport = (await search('Passeport')).body.data as { starts_at: string; ends_at: string }[];
+    expect(passeport.slice(0, 2).map((slot) => [slot.starts_at.slice(11, 16), slot.ends_at.slice(11, 16)])).toEqual([['09:00', '09:40'], ['09:40', '10:20']]);
+    expect(((await search('Carte d’identité')).body.data as { ends_at: string }[])[0].ends_at).toBe('2026-12-15T09:20:00+01:00');
+    const unknownOption = await search('Permis');
+    expectProblem(unknownOption, 422);
+    expect(unknownOption.body.errors.map((error: { path: string }) => error.path)).toEqual(['motif_option']);
+
+    const before = await fingerprint(test);
+    const sacha = { first_name: 'Sacha', last_name: 'Morel', email: 'sacha.morel@example.fr' };
+    const without = await book(cni('2026-12-15T09:40:00+01:00', sacha));
+    expectProblem(without, 422);
+    expect(without.body.errors.map((error: { path: string }) => error.path)).toEqual(['motif_option']);
+    // 09:20 is a créneau of the motif's 20 minutes, not of the passport's 40.
+    expectProblem(await book({ ...cni('2026-12-15T09:20:00+01:00', sacha), motif_option: 'Passeport' }), 422);
+    expect(await fingerprint(test)).toEqual(before);
+    const held = await book({ ...cni('2026-12-15T09:40:00+01:00', sacha), motif_option: 'Passeport' });
+    expectStatus(held, 202);
+    const confirmed = await confirm(held.body.id, await holdCode(test, held.body.id));
+    expectStatus(confirmed, 200);
+    const [rdv] = await test.sql(`SELECT motif_option, ends_at FROM rdvs WHERE id = $1`, [confirmed.body.id]);
+    expect(rdv).toEqual({ motif_option: { label: 'Passeport', duration_in_min: 40 }, ends_at: new Date('2026-12-15T09:20:00Z') });
+    expectStatus(await test.call('patch', `/api/v1/motifs/${f.cni}`, { token: f.tokens.mairieAdmin, body: { options: [] } }), 200);
+  });
 });

@@ -37,6 +37,15 @@ function facts(overrides: Partial<RdvNotificationFacts>): RdvNotificationFacts {
   return { ...SAMPLE_FACTS, ...overrides };
 }
 
+describe("the motif's option as a merge field", () => {
+  it('writes the option chosen at booking, nothing when the motif has none, and keeps it out of SMS unless allowed', () => {
+    const template = emailWith({ subject: 'RDV {{motif.option}}', text: 'Option : {{motif.option}}.' });
+    expect(renderEmail(template, facts({ motifOption: 'Passeport' }))).toMatchObject({ subject: 'RDV Passeport', text: 'Option : Passeport.' });
+    expect(renderEmail(template, facts({ motifOption: null })).text).toBe('Option : .');
+    expect(MERGE_FIELDS.find((field) => field.name === 'motif.option')).toMatchObject({ privateInSms: true, sample: 'Passeport' });
+  });
+});
+
 describe('default templates', () => {
   const settingsVariants: Array<[string, NotificationSettings]> = [
     ['default settings', DEFAULT_NOTIFICATION_SETTINGS],

@@ -205,6 +205,15 @@ describe('audiences', () => {
     expect(describeSlots(agentSlots).at(-1)).toBe('+3 11:30-12:00 a1@L1');
   });
 
+  it('holds agents to the same delays when the motif says so, one slot per agent still', () => {
+    const days = [0, 1, 2, 3].map((day) => plage('a1', at('09:00', day), at('12:00', day)));
+    const bound = { ...motif, minPublicDelaySec: 2 * 3600, maxPublicDelaySec: 2 * 24 * 3600, delaysForAgents: true };
+    const now = at('08:30');
+    const agentSlots = search({ plages: [...days, plage('a2', at('10:30'), at('11:00'))], motif: bound, now, audience: 'agent' });
+    expect(describeSlots(agentSlots).slice(0, 2)).toEqual(['10:30-11:00 a1@L1', '10:30-11:00 a2@L1']);
+    expect(describeSlots(agentSlots).at(-1)).toBe('+1 11:30-12:00 a1@L1');
+  });
+
   it('counts the maximum delay inclusively', () => {
     const maxAtNine = { ...motif, maxPublicDelaySec: 30 * 60 };
     expect(describeSlots(search({ plages, motif: maxAtNine, now: at('08:30'), audience: 'public' }))).toEqual(['09:00-09:30 a1@L1']);
