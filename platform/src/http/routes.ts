@@ -20,6 +20,7 @@ import { schedulingRoutes } from '../scheduling/routes';
 import { statisticsRoutes } from '../statistics/routes';
 import { serviceRoutes } from '../services/routes';
 import { tenancyRoutes } from '../tenancy/routes';
+import { publicTerritoryRoutes } from '../territories/public-routes';
 import { territoryRoutes } from '../territories/routes';
 import { userRoutes } from '../usagers/routes';
 import type { RouteDefinition } from './route';
@@ -41,6 +42,7 @@ export const API_ROUTES: RouteDefinition[] = [
   ...agendaRoutes,
   ...schedulingRoutes,
   ...publicOrganisationRoutes,
+  ...publicTerritoryRoutes,
   ...userRoutes,
   ...accountInvitationRoutes,
   ...rdvRoutes,
