@@ -240,6 +240,15 @@ export const fr = {
     signedInAs: 'Vous êtes connecté en tant que {name} : le rendez-vous sera confirmé tout de suite, sans code.',
     bookSubmit: 'Confirmer le rendez-vous',
   },
+  territory: {
+    title: 'Prendre rendez-vous',
+    search: 'Rechercher une organisation, une commune ou un motif',
+    searchHint: 'Par exemple : mairie, le nom de votre commune, passeport.',
+    count: 'Aucune organisation ne correspond. | 1 organisation correspond. | {n} organisations correspondent.',
+    communes: 'Communes : {list}',
+    motifsOf: 'Motifs de {organisation}',
+    seeOrganisation: 'Voir la page de {organisation}',
+  },
   espace: {
     title: 'Mon espace',
     signInTitle: 'Se connecter',
