@@ -53,6 +53,12 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'accountInvitation.title' },
   },
   {
+    path: '/territories/:slug',
+    name: 'territory',
+    component: () => import('../views/TerritoryPage.vue'),
+    meta: { title: 'territory.title' },
+  },
+  {
     path: '/espace',
     name: 'espace',
     component: () => import('../views/EspaceUsager.vue'),
