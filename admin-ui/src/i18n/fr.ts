@@ -198,6 +198,11 @@ export const fr = {
     unavailable: 'ProConnect ne répond pas pour le moment. Réessayez plus tard, ou connectez-vous avec votre adresse e-mail et votre mot de passe.',
     required: 'Votre territoire demande à ses agents de se connecter avec ProConnect.',
     backToSignIn: 'Retour à la connexion',
+    cardTitle: 'Connexion des agents',
+    cardIntro: 'Vous pouvez demander aux agents du territoire de se connecter avec ProConnect : leur mot de passe sera alors refusé.',
+    requiredSwitch: 'Exiger ProConnect pour les agents du territoire',
+    requiredOn: 'Les agents du territoire se connectent désormais avec ProConnect.',
+    requiredOff: 'Les agents du territoire peuvent de nouveau se connecter avec leur mot de passe.',
   },
   invitation: {
     title: 'Rejoindre l’espace',
