@@ -9,7 +9,8 @@
  *   eight weeks, next availabilities and territory-wide searches, with agents' bookings
  *   (Idempotency-Key) landing meanwhile so the agendas the search keeps change as they
  *   would; searches per second, and each kind's latencies as its clients waited for them;
- * - how the idle search compares with PostgreSQL reading the same window's rows.
+ * - how the idle search compares with PostgreSQL reading the same window's rows;
+ * - the race of 50 agents' bookings for one créneau over two server processes (on PostgreSQL).
  * PostgreSQL when DATABASE_URL is set (a fresh database, dropped after), else the embedded
  * engine in a temporary folder (removed after). The server reads this machine's clock, so
  * the territory is built around today.
@@ -36,6 +37,7 @@ const TIME_ZONE = 'Europe/Paris';
 /** Searches run over the coming weeks. */
 const WEEKS = 8;
 const CLIENTS = 16;
+const RACERS = 50;
 const SAMPLES = { organisation: 400, territory: 160, public: 400, nextAvailability: 400, mixed: 3_000, loading: 400 };
 const MOTIF_KINDS: readonly MotifKind[] = ['cni', 'acte', 'mariage', 'permis', 'accueil'];
 /** What usagers may book online (the others are agents' or prescripteurs'). */
@@ -181,13 +183,8 @@ async function creneauxToBook(port: number, territory: BenchTerritory, tokens: s
   }
   // Each booking for an usager of its own: one person is never in two places at once.
   for (const [index, booking] of spread.entries()) {
-    const organisationId = booking.path.split('/')[4];
-    const created = await fetch(`http://127.0.0.1:${port}/api/v1/organisations/${organisationId}/users`, {
-      method: 'POST', headers: { authorization: `Bearer ${booking.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ first_name: 'Usager', last_name: `Bench ${index + 1}` }),
-    });
-    if (created.status !== 201) throw new Error(`usager for ${booking.path}: ${created.status} ${await created.text()}`);
-    booking.body = { ...(booking.body as object), user_ids: [((await created.json()) as { id: string }).id] };
+    const usager = await createUsager(port, booking.path.split('/')[4], booking.token!, `Bench ${index + 1}`);
+    booking.body = { ...(booking.body as object), user_ids: [usager] };
   }
   return spread;
 }
@@ -232,10 +229,52 @@ function mixedWorkload(territory: BenchTerritory, now: Date, tokens: string[], a
   return { requests, kinds };
 }
 
+/**
+ * RACERS agents' bookings of one créneau at once, spread over the server processes (two on
+ * PostgreSQL, sharing it as API processes do; one on the embedded engine, which has one
+ * user), and the agent's rdvs at that time counted afterwards through the API.
+ */
+async function race(ports: number[], territory: BenchTerritory, token: string, now: Date): Promise<BenchFigure[]> {
+  const organisation = territory.organisations[0];
+  const from = mondayInWeeks(now, 6);
+  const [creneau] = JSON.parse((await answersOf(ports[0], [{
+    path: `/api/v1/organisations/${organisation.id}/creneaux?motif_id=${organisation.motifs.acte}&from=${from}&to=${addDays(from, 6)}`, token,
+  }]))[0]).data.slice(-1) as Creneau[];
+  const usager = await createUsager(ports[0], organisation.id, token, 'Course');
+  const booking = (): BenchRequest => ({
+    method: 'POST', path: `/api/v1/organisations/${organisation.id}/rdvs`, token, expect: [201, 409],
+    headers: { 'idempotency-key': crypto.randomUUID() },
+    body: { motif_id: creneau.motif_id, lieu_id: creneau.lieu_id, starts_at: creneau.starts_at, agent_ids: [creneau.agent_id], user_ids: [usager] },
+  });
+  const share = RACERS / ports.length;
+  const runs = await Promise.all(ports.map((port) => runRequests(port, Array.from({ length: share }, booking), share)));
+  const statuses = runs.flatMap((run) => run.statuses);
+  const day = creneau.starts_at.slice(0, 10);
+  const listed = JSON.parse((await answersOf(ports[0], [{
+    path: `/api/v1/organisations/${organisation.id}/rdvs?agent_id=${creneau.agent_id}&starts_after=${day}&starts_before=${addDays(day, 1)}`, token,
+  }]))[0]).data as { starts_at: string; status: string }[];
+  const written = listed.filter((rdv) => Date.parse(rdv.starts_at) === Date.parse(creneau.starts_at)).length;
+  const where = `${ports.length} server process${ports.length > 1 ? 'es' : ''}`;
+  return [
+    { name: `race of ${RACERS} agents' bookings for one créneau over ${where}: answered 201`, value: statuses.filter((status) => status === 201).length, unit: 'bookings', target: { value: 1, better: 'lower' } },
+    { name: `race of ${RACERS} agents' bookings for one créneau over ${where}: rdvs written`, value: written, unit: 'rdvs', target: { value: 1, better: 'lower' } },
+  ];
+}
+
+async function createUsager(port: number, organisationId: string, token: string, lastName: string): Promise<string> {
+  const created = await fetch(`http://127.0.0.1:${port}/api/v1/organisations/${organisationId}/users`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ first_name: 'Usager', last_name: lastName }),
+  });
+  if (created.status !== 201) throw new Error(`usager in ${organisationId}: ${created.status} ${await created.text()}`);
+  return ((await created.json()) as { id: string }).id;
+}
+
 const ms = (name: string, value: number, target?: number): BenchFigure =>
   ({ name, value, unit: 'ms', ...(target === undefined ? {} : { target: { value: target, better: 'lower' as const } }) });
 
-async function measure(port: number, territory: BenchTerritory, now: Date, reading: { organisation: number; territory: number }): Promise<BenchFigure[]> {
+async function measure(ports: number[], territory: BenchTerritory, now: Date, reading: { organisation: number; territory: number }): Promise<BenchFigure[]> {
+  const [port] = ports;
   const adminToken = await signIn(port, territory.adminEmail);
   const tokens: string[] = [];
   for (const organisation of territory.organisations) tokens.push(await signIn(port, organisation.agentEmail));
@@ -262,6 +301,8 @@ async function measure(port: number, territory: BenchTerritory, now: Date, readi
   const searches = latenciesOf(mixed, (kind) => kind !== 'agent booking');
   const booked = latenciesOf(mixed, (kind) => kind === 'agent booking');
 
+  const raced = await race(ports, territory, tokens[0], now);
+
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
   const idleOrganisation = organisationRun.latencies;
   const idleTerritory = territoryRun.latencies;
@@ -286,6 +327,7 @@ async function measure(port: number, territory: BenchTerritory, now: Date, readi
     { name: "idle search / PostgreSQL reading the window's rows, one organisation (p50s)", value: percentile(idleOrganisation, 50) / reading.organisation, unit: '×', target: { value: 1.3, better: 'lower' } },
     ms(`PostgreSQL reading the window's rows, all ${ORGANISATIONS} organisations: p50`, reading.territory),
     { name: `idle search / PostgreSQL reading the window's rows, all ${ORGANISATIONS} organisations (p50s)`, value: percentile(idleTerritory, 50) / reading.territory, unit: '×', target: { value: 1.3, better: 'lower' } },
+    ...raced,
   ];
 }
 
@@ -310,13 +352,14 @@ export const creneauxSection: BenchSection = {
       } finally {
         await db.close();
       }
-      const { server, port } = await startServerProcess({
-        DATA_DIR: dataDir, SEED_DEMO: 'false', ...(database.url ? { DATABASE_URL: database.url } : {}),
-      });
+      const env = { DATA_DIR: dataDir, SEED_DEMO: 'false', ...(database.url ? { DATABASE_URL: database.url } : {}) };
+      const servers = [await startServerProcess(env)];
       try {
-        return await measure(port, territory, now, reading);
+        // A second API process on the same PostgreSQL, for the race.
+        if (database.url) servers.push(await startServerProcess(env));
+        return await measure(servers.map((server) => server.port), territory, now, reading);
       } finally {
-        await stopServerProcess(server);
+        for (const { server } of servers) await stopServerProcess(server);
       }
     } finally {
       await database.drop();
