@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { startWithOidcProvider, TestOidcProvider } from '../../support/oidc-provider';
-import type { TestPlatform } from '../../support/platform';
+import { DEMO_PASSWORD, type TestPlatform } from '../../support/platform';
 import { auditScreen, Browser, E2E_NOW, ensureUiBuilt, openBrowser, signIn, signOut } from './support';
 
 const EMAIL = 'admin.mairie@demo.test';
@@ -69,6 +69,31 @@ describe('admin UI: connexion avec ProConnect', () => {
       await signOut(page);
     } finally {
       provider.failWith(null);
+    }
+  });
+
+  it('lets a territorial admin require ProConnect: passwords are then refused with a clear message', async () => {
+    await signIn(page, test.baseUrl, 'territoire@demo.test');
+    await page.goto(`${test.baseUrl}/admin/territory/organisations`);
+    const card = page.locator('[data-test="proconnect-card"]');
+    await card.getByRole('checkbox', { name: 'Exiger ProConnect pour les agents du territoire' }).check();
+    await card.getByRole('status').filter({ hasText: 'Les agents du territoire se connectent désormais avec ProConnect.' }).waitFor();
+    violations.push(...(await auditScreen(page, 'admin/proconnect-4-required')));
+    await signOut(page);
+    try {
+      await page.getByRole('textbox', { name: 'Adresse e-mail *' }).fill(EMAIL);
+      await page.getByRole('textbox', { name: 'Mot de passe *' }).fill(DEMO_PASSWORD);
+      await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
+      await page.getByRole('alert').filter({ hasText: 'Votre territoire demande à ses agents de se connecter avec ProConnect.' }).waitFor();
+      // ProConnect still holds the session of the unknown agent above (its cookie): a new sign-in there.
+      await browser.context.clearCookies();
+      provider.signInAs({ email: EMAIL, given_name: 'Camille', usual_name: 'Martin' });
+      await proConnectButton().click();
+      await page.waitForURL((url) => url.pathname.includes('/admin/organisations/'));
+    } finally {
+      const token = await test.call('post', '/api/v1/auth/sign_in', { body: { email: 'territoire@demo.test', password: DEMO_PASSWORD } });
+      expect(token.status).toBe(403);
+      await test.sql(`UPDATE territories SET proconnect_required = false`);
     }
   });
 
