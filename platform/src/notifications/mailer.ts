@@ -91,6 +91,9 @@ function smtpFailure(error: unknown): AppError {
   return new AppError('unavailable', `The SMTP server could not take the message (${failure.code ?? 'error'}): ${reply}`);
 }
 
+/** Connections to the SMTP server kept open at most, per process. */
+const SMTP_POOL_CONNECTIONS = 5;
+
 export class SmtpMailTransport implements MailTransport {
   private readonly transporter: Mail;
 
@@ -99,6 +102,10 @@ export class SmtpMailTransport implements MailTransport {
     const { connectionTimeoutMs, greetingTimeoutMs, socketTimeoutMs } = { ...DEFAULT_SMTP_TIMEOUTS, ...timeouts };
     this.transporter = nodemailer.createTransport({
       url: smtpUrl,
+      // A few connections kept open and reused: a connection per message costs a handshake
+      // (and TLS) each, and a burst of confirmations would open dozens at once.
+      pool: true,
+      maxConnections: SMTP_POOL_CONNECTIONS,
       connectionTimeout: connectionTimeoutMs,
       greetingTimeout: greetingTimeoutMs,
       socketTimeout: socketTimeoutMs,

@@ -108,6 +108,20 @@ describe('rdv emails over a real SMTP server', () => {
     expect(lines).toEqual(expect.arrayContaining(['METHOD:CANCEL', 'STATUS:CANCELLED', 'SEQUENCE:2', 'UID:rdv-7f3c2a@rdv.example.fr']));
     expect(leafParts(noshow).map((part) => part.headers.get('content-type')?.split(';')[0])).toEqual(['text/plain', 'text/html']);
   });
+
+  it('go over a few connections kept open, not one per message, in a burst', async () => {
+    let connections = 0;
+    const counted = await startSmtpServer({ onConnect: (_session, callback) => { connections++; callback(); } });
+    const pooled = new SmtpMailTransport(counted.url);
+    try {
+      await Promise.all(Array.from({ length: 20 }, () => pooled.send(rdvEmail('rdv_created'))));
+      expect(counted.received).toHaveLength(20);
+      expect(connections).toBeLessThanOrEqual(5);
+    } finally {
+      pooled.close();
+      await counted.close();
+    }
+  });
 });
 
 describe('SMTP failures', () => {
