@@ -332,3 +332,34 @@ it('can be used with the keyboard alone, the focus following each new page', asy
   await page.waitForFunction(() => document.activeElement?.tagName === 'H1' && document.activeElement.textContent === 'Vos coordonnées');
   await page.close();
 });
+
+it("asks which of the motif's options the usager comes for, offers créneaux of its duration and keeps it on the rdv", async () => {
+  const page = await newPage();
+  // The holds earlier tests left awaiting their code run out: this network may hold a créneau again.
+  test.clock.advance(11 * 60_000);
+  const options = [{ label: 'Carte d’identité', duration_in_min: null }, { label: 'Passeport', duration_in_min: 40 }];
+  await test.sql(`UPDATE motifs SET options = $2::jsonb WHERE id = $1`, [motif.motifId, JSON.stringify(options)]);
+  try {
+    await page.goto(`${test.baseUrl}/public/organisations/${ORGANISATION}`);
+    await page.getByRole('link', { name: new RegExp(`ce motif : ${MOTIF_NAME}`) }).click();
+    await page.getByRole('radio', { name: /Hôtel de ville/ }).check();
+    // No créneau until the option is chosen.
+    await page.getByRole('group', { name: 'Précisez votre demande' }).waitFor();
+    expect(await page.locator('[data-test="next-availability"]').count()).toBe(0);
+    await page.getByRole('radio', { name: 'Passeport (40 min)' }).focus();
+    await page.keyboard.press('Space');
+    await page.locator('[data-test="next-availability"]').click();
+    await page.locator('[data-test^="slot-"]').first().waitFor();
+    expect(await auditScreen(page, 'public/2c-slots-of-an-option')).toEqual([]);
+    await chooseFirstSlot(page);
+    await fillIdentity(page, { first_name: 'Lou', last_name: 'Garnier', email: 'lou.garnier@exemple.fr' });
+    await sendCode(page).click();
+    await page.getByRole('heading', { level: 1, name: 'Confirmer le rendez-vous' }).waitFor();
+    const [held] = await test.sql(`SELECT motif_option, extract(epoch FROM ends_at - starts_at)::int AS seconds FROM rdvs
+      WHERE id = (SELECT rdv_id FROM rdv_holds WHERE confirmation_email = $1)`, ['lou.garnier@exemple.fr']);
+    expect(held).toEqual({ motif_option: { label: 'Passeport', duration_in_min: 40 }, seconds: 40 * 60 });
+  } finally {
+    await test.sql(`UPDATE motifs SET options = '[]'::jsonb WHERE id = $1`, [motif.motifId]);
+    await page.close();
+  }
+});
