@@ -102,7 +102,7 @@ function masked(email: string): string {
   return `${local.slice(0, 1)}${'*'.repeat(Math.max(local.length - 1, 1))}@${domain}`;
 }
 
-/** Frees the time of this territory's expired holds, in the current transaction. */
+/** Frees the time of expired holds, in the current transaction: a tenant one's territory, or every territory for the system. */
 export async function purgeExpiredHolds(now: Date): Promise<void> {
   await tx().query(
     `DELETE FROM rdvs WHERE status = 'pending'
@@ -360,9 +360,7 @@ export async function purgeBookingLeftovers(platform: Platform): Promise<void> {
   const now = platform.clock.now();
   const dayAgo = new Date(now.getTime() - EXPIRED_HOLD_KEPT_MS);
   await platform.db.system(async () => {
-    await tx().query(
-      `DELETE FROM rdvs WHERE status = 'pending'
-          AND id IN (SELECT rdv_id FROM rdv_holds WHERE NOT seat AND confirmed_at IS NULL AND expires_at <= $1)`, [now]);
+    await purgeExpiredHolds(now);
     await tx().query(`DELETE FROM rdv_holds WHERE expires_at <= $1`, [dayAgo]);
     await tx().query(`DELETE FROM idempotency_keys WHERE expires_at <= $1`, [now]);
     await tx().query(`DELETE FROM spent_challenges WHERE expires_at <= $1`, [now]);
