@@ -4,6 +4,7 @@ import { AntsConfig, configSchema } from './config';
 import { hubRoutes } from './hub';
 import { migrations } from './migrations';
 import { numberField } from './numbers';
+import { appointmentRetention } from './retention';
 import { adminRoutes } from './routes';
 import { onEvent, recoverSyncs, SYNC_JOB, syncRdv } from './sync';
 
@@ -34,4 +35,5 @@ export default definePlugin<AntsConfig>({
   partnerRoutes: hubRoutes,
   migrations,
   recover: recoverSyncs,
+  retention: [appointmentRetention],
 });

@@ -2,6 +2,7 @@ import { definePlugin } from '../../platform/src/plugins/sdk';
 import { configSchema, OutlookConfig } from './config';
 import { callbackRoutes, connectionRoutes } from './connections';
 import { migrations } from './migrations';
+import { eventRetention } from './retention';
 import { DISCONNECT_JOB, disconnect, INITIAL_SYNC_JOB, initialSync, onEvent, recover, SYNC_JOB, syncRdv } from './sync';
 
 /**
@@ -28,4 +29,5 @@ export default definePlugin<OutlookConfig>({
   partnerRoutes: callbackRoutes,
   migrations,
   recover,
+  retention: [eventRetention],
 });

@@ -2,6 +2,7 @@ import { AppError } from '../errors';
 import { ConfigStore } from '../configuration/store';
 import { currentTerritoryId, tx } from '../db/database';
 import { recordEvent } from '../events/outbox';
+import { forgetAgentCopies } from '../retention/copies';
 import { isUuid } from '../http/ids';
 import { listBody, readPage } from '../http/pagination';
 import { route } from '../http/route';
@@ -246,6 +247,7 @@ export const agentRoutes = [
       await tx().delete(AgentRole, { agent_id: agent.id, organisation_id: role.organisation_id });
       if (agent.roles.length === 1 && !agent.territorial_admin) {
         await tx().update(Agent, { id: agent.id }, { deleted_at: platform.clock.now() });
+        await forgetAgentCopies(platform, agent.id);
         await recordEvent('agent', 'destroyed', agentJson(agent, platform.clock.now()), { organisationId: role.organisation_id, actorAgentId: actor.agentId });
       } else {
         await recordEvent('agent', 'updated', await loadAgentJson(agent.id, platform.clock.now()), { organisationId: role.organisation_id, actorAgentId: actor.agentId });

@@ -424,17 +424,22 @@ export interface PluginMigration {
 /**
  * What a plugin keeps about people in its own tables past its use (RGPD): the platform's
  * daily retention job runs it in every territory, and shows its count in the territory's
- * preview. `cutoff` is the instance's `RETENTION_EVENT_DAYS` ago: what settled before it is due.
+ * preview. `cutoff` is the instance's `RETENTION_EVENT_DAYS` ago (what settled before it is
+ * due), or with `period: 'rdvs'` the start before which the same run deletes rdvs.
  */
 export interface PluginRetention<Config = Record<string, unknown>> {
   /** Its name in the preview, in snake case: `webhook_deliveries`. */
   kind: string;
+  /** Which period `cutoff` ends: `events` (the default) or `rdvs`, for rows that go with their rdv. */
+  period?: 'events' | 'rdvs';
   /** How many rows are due in the context's territory. */
   count(ctx: PluginContext<Config>, cutoff: Date): Promise<number>;
   /** Deletes (or scrubs) at most `limit` due rows; answers how many, so that fewer than `limit` means done. */
   purge(ctx: PluginContext<Config>, cutoff: Date, limit: number): Promise<number>;
   /** Erases what these rows hold about an usager being anonymised, in the transaction that anonymises them. */
   forgetUsager?(ctx: PluginContext<Config>, userId: string): Promise<void>;
+  /** Forgets what is kept about an agent being removed (by an admin or the job), in the transaction that removes them. */
+  forgetAgent?(ctx: PluginContext<Config>, agentId: string): Promise<void>;
 }
 
 export interface PluginDefinition<Config = Record<string, unknown>> {

@@ -51,3 +51,12 @@ export async function scrubUsagerCopies(platform: Platform, userId: string, at: 
     }
   }
 }
+
+/** Has plugins forget, in the current transaction, what they keep about an agent being removed (`forgetAgent`: an Outlook connection). */
+export async function forgetAgentCopies(platform: Platform, agentId: string): Promise<void> {
+  for (const plugin of installedPlugins(platform)) {
+    for (const retention of plugin.retention ?? []) {
+      if (retention.forgetAgent) await retention.forgetAgent(await pluginContextHere(platform, plugin), agentId);
+    }
+  }
+}

@@ -6,7 +6,7 @@ import type { Platform } from '../platform';
 import { installedPlugins } from '../plugins/registry';
 import type { PluginDefinition, PluginRetention } from '../plugins/sdk';
 import { pluginContextHere } from './copies';
-import { EVENT_RETENTION_KINDS, PERSONAL_RETENTION_KINDS, RetentionKind, RetentionRun } from './kinds';
+import { EVENT_RETENTION_KINDS, PERSONAL_RETENTION_KINDS, rdvCutoff, RetentionKind, RetentionRun } from './kinds';
 
 /** Rows handled per transaction: a large territory's backlog never holds one long transaction. */
 export const RETENTION_BATCH = 200;
@@ -16,7 +16,7 @@ export type RetentionCounts = Record<string, number>;
 /** A plugin's retention as a kind of the run, in the current tenant transaction (the plugin's `ctx.db` joins it). */
 function pluginKind(plugin: PluginDefinition<any>, retention: PluginRetention<any>): RetentionKind {
   const context = (run: RetentionRun) => pluginContextHere(run.platform, plugin);
-  const cutoff = ({ now, settings }: RetentionRun) => new Date(now.getTime() - settings.eventDays * 24 * 3600_000);
+  const cutoff = (run: RetentionRun) => (retention.period === 'rdvs' ? rdvCutoff(run) : new Date(run.now.getTime() - run.settings.eventDays * 24 * 3600_000));
   return {
     kind: retention.kind,
     count: async (run) => retention.count(await context(run), cutoff(run)),

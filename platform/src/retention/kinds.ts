@@ -7,7 +7,7 @@ import { plainEmail } from '../notifications/code-emails';
 import type { MailMessage } from '../notifications/mailer';
 import type { Platform } from '../platform';
 import { anonymiseUser, profilesOf } from '../usagers/users';
-import { anonymiseReceipts } from './copies';
+import { anonymiseReceipts, forgetAgentCopies } from './copies';
 import type { RetentionSettings } from './settings';
 
 /** Why a deletion happened, as webhooks' `meta.webhook_reason` says it. */
@@ -63,7 +63,7 @@ function before(now: Date, amount: { months?: number; days?: number }): Date {
 }
 
 /** Rdvs kept by this run start after this. */
-const rdvCutoff = ({ now, settings }: RetentionRun) => before(now, { months: settings.rdvMonths });
+export const rdvCutoff = ({ now, settings }: RetentionRun) => before(now, { months: settings.rdvMonths });
 
 /** An agent's last sign-in, or their creation when they never signed in. */
 const AGENT_ACTIVITY = `coalesce(a.last_seen_at, a.created_at)`;
@@ -150,7 +150,7 @@ const agents = sqlKind(
     sql: `${REMOVABLE_AGENTS} AND (a.email IS NULL OR (${NOTICE_STANDS} AND a.retention_warned_at <= $3))`,
     parameters: [before(run.now, { months: run.settings.agentMonths }), rdvCutoff(run), before(run.now, { days: run.settings.agentNoticeDays })],
   }),
-  async (ids, { now }) => {
+  async (ids, { platform, now }) => {
     const roles: { agent_id: string; organisation_id: string }[] = await tx().query(
       `SELECT agent_id, organisation_id FROM agent_roles WHERE agent_id = ANY($1::uuid[]) ORDER BY agent_id, organisation_id`, [ids]);
     for (const { agent_id: id, organisation_id: organisationId } of roles) {
@@ -166,6 +166,7 @@ const agents = sqlKind(
     for (const table of ['agent_roles', 'agent_services', 'invitations']) {
       await tx().query(`DELETE FROM ${table} WHERE agent_id = ANY($1::uuid[])`, [ids]);
     }
+    for (const id of ids) await forgetAgentCopies(platform, id);
   },
 );
 
