@@ -96,7 +96,28 @@ export class TestOidcProvider {
 
   private callback: ((req: http.IncomingMessage, res: http.ServerResponse) => unknown) | null = null;
 
+  /**
+   * Set, the userinfo answer's JWT has its email replaced by this one, its signature kept:
+   * what a man in the middle would send. A client that checks signatures refuses it.
+   */
+  forgedUserinfoEmail: string | null = null;
+
+  private forge(jwt: string): string {
+    const [header, payload, signature] = jwt.split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    const forged = Buffer.from(JSON.stringify({ ...claims, email: this.forgedUserinfoEmail })).toString('base64url');
+    return [header, forged, signature].join('.');
+  }
+
   private answer(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (this.forgedUserinfoEmail && req.url?.startsWith('/me')) {
+      const { setHeader, end } = res;
+      res.setHeader = ((name: string, value: number | string | readonly string[]) =>
+        (name.toLowerCase() === 'content-length' ? res : setHeader.call(res, name, value))) as typeof res.setHeader;
+      const send = end as (...args: unknown[]) => http.ServerResponse;
+      res.end = ((chunk?: unknown, ...rest: unknown[]) =>
+        send.call(res, typeof chunk === 'string' || Buffer.isBuffer(chunk) ? this.forge(String(chunk)) : chunk, ...rest)) as typeof res.end;
+    }
     if (this.fault || !this.callback) {
       res.writeHead(this.fault ?? 503, { 'content-type': 'text/plain' }).end('unavailable');
     } else if (req.url?.startsWith('/interaction/')) {

@@ -120,7 +120,9 @@ function providerError(provider: OidcProviderName, error: unknown): AppError {
   const cause = (error as { cause?: unknown }).cause;
   const status = error instanceof client.ResponseBodyError ? error.status : cause instanceof Response ? cause.status : undefined;
   const unreachable = error instanceof TypeError || (error instanceof DOMException) || (status !== undefined && status >= 500);
-  consoleLog('warn', `${label} sign-in failed`, { unreachable, reason: (error as Error).message, code: (error as { code?: string }).code });
+  consoleLog('warn', `${label} sign-in failed`, {
+    unreachable, reason: (error as Error).message, detail: cause instanceof Error ? cause.message : undefined,
+  });
   if (unreachable) return new AppError('unavailable', `${label} does not answer: try again later`);
   return new AppError('unauthenticated', `${label} did not confirm the sign-in: start again`);
 }

@@ -101,6 +101,20 @@ describe('signing in with ProConnect', () => {
     }
   });
 
+  it("refuses a userinfo answer whose signature does not match its content (another agent's email slipped in)", async () => {
+    const answer = await providerAnswer(EMAIL);
+    provider.forgedUserinfoEmail = 'territoire@demo.test';
+    try {
+      const forged = await finish(answer);
+      expectProblem(forged, 401);
+      expect(forged.body.detail).toBe('ProConnect did not confirm the sign-in: start again');
+    } finally {
+      provider.forgedUserinfoEmail = null;
+    }
+    // Unforged, the same kind of answer signs the agent in.
+    expect((await finish(await providerAnswer(EMAIL))).body.agent.email).toBe(EMAIL);
+  });
+
   it('refuses a sign-in the agent took more than 10 minutes to finish', async () => {
     const answer = await providerAnswer(EMAIL);
     test.clock.advance(11 * 60_000);
