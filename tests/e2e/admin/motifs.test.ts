@@ -119,6 +119,70 @@ describe('admin UI: motifs and lieux', () => {
     expect(await page.locator('[data-test="motif-notifications"]').count()).toBe(0);
   });
 
+  it("binds agents to a motif's booking delays, the delays then asked even for a motif booked by agents only", async () => {
+    const [mariage] = await test.sql(`SELECT id, bookable_by FROM motifs WHERE name = 'Mariage — constitution du dossier'`);
+    expect(mariage.bookable_by).toBe('agents');
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/motifs/${mariage.id}`);
+    await page.getByRole('textbox', { name: 'Nom *' }).waitFor();
+    await page.locator('[data-test="tab-online"]').click();
+    const minimum = page.getByRole('spinbutton', { name: 'Délai minimum de réservation (heures)' });
+    expect(await minimum.count()).toBe(0);
+    await page.getByRole('checkbox', { name: 'Ces délais s’appliquent aussi aux agents' }).check();
+    await minimum.fill('48');
+    await page.getByRole('spinbutton', { name: 'Délai maximum de réservation (jours)' }).fill('60');
+    violations.push(...(await auditScreen(page, 'motif-online-agent-delays')));
+    await page.locator('[data-test="save"]').click();
+    await page.getByText('Modifications enregistrées.').waitFor();
+    expect(await test.sql(`SELECT booking_delays_for_agents, min_public_booking_delay, max_public_booking_delay FROM motifs WHERE id = $1`, [mariage.id]))
+      .toEqual([{ booking_delays_for_agents: true, min_public_booking_delay: 48 * 3600, max_public_booking_delay: 60 * 86400 }]);
+  });
+
+  it("gives a motif options, one lasting longer, and shows the option an rdv was booked with on its fiche", async () => {
+    const [cni] = await test.sql(`SELECT id FROM motifs WHERE name = 'Carte d''identité et passeport'`);
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/motifs/${cni.id}`);
+    await page.getByRole('textbox', { name: 'Nom *' }).waitFor();
+    await page.locator('[data-test="add-option"]').click();
+    await page.getByRole('textbox', { name: 'Option 1' }).fill('Carte d’identité');
+    await page.locator('[data-test="add-option"]').click();
+    await page.getByRole('textbox', { name: 'Option 2' }).fill('Passeport');
+    await page.getByRole('spinbutton', { name: 'Durée de l’option 2 (minutes)' }).fill('40');
+    violations.push(...(await auditScreen(page, 'motif-options')));
+    await page.locator('[data-test="save"]').click();
+    await page.getByText('Modifications enregistrées.').waitFor();
+    const [saved] = await test.sql(`SELECT options FROM motifs WHERE id = $1`, [cni.id]);
+    expect(saved.options).toEqual([{ label: 'Carte d’identité', duration_in_min: null }, { label: 'Passeport', duration_in_min: 40 }]);
+
+    const [lieu] = await test.sql(`SELECT id FROM lieux WHERE name = 'Hôtel de ville'`);
+    const token = await test.signIn('admin.mairie@demo.test');
+    const user = (await test.call('post', `/api/v1/organisations/${ids.mairie}/users`, { token, body: { first_name: 'Lou', last_name: 'Garnier', email: 'lou.garnier@exemple.fr' } })).body;
+    const booked = await test.call('post', `/api/v1/organisations/${ids.mairie}/rdvs`, {
+      token, body: { motif_id: cni.id, motif_option: 'Passeport', lieu_id: lieu.id, starts_at: '2026-12-16T16:00:00+01:00', agent_ids: [ids.mairieAdmin], user_ids: [user.id], force: true, notify: false },
+    });
+    expect(booked.status).toBe(201);
+    await page.goto(`${test.baseUrl}/admin/rdvs/${booked.body.id}`);
+    await page.locator('[data-test="fiche-motif-option"]', { hasText: 'Passeport' }).waitFor();
+    expect(booked.body.duration_in_min).toBe(40);
+  });
+
+  it('changes one field of several motifs at once, after a preview of what changes', async () => {
+    await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/motifs`);
+    await page.getByRole('checkbox', { name: 'Sélectionner Mariage — constitution du dossier' }).check();
+    await page.getByRole('checkbox', { name: 'Sélectionner Permis de construire — conseil' }).check();
+    await page.locator('[data-test="bulk-edit"]').click();
+    await page.getByRole('heading', { name: 'Modifier 2 motifs en masse' }).waitFor();
+    await choose(page, 'Champ à modifier', 'Temps après chaque rendez-vous (minutes)');
+    await page.getByRole('spinbutton', { name: 'Nouvelle valeur' }).fill('15');
+    await page.locator('[data-test="bulk-preview-button"]').click();
+    await page.getByText('Aperçu : 2 motif(s) changent.').waitFor();
+    expect(await page.locator('[data-test="bulk-row-Permis de construire — conseil"] td').allInnerTexts()).toEqual(['0', '15']);
+    violations.push(...(await auditScreen(page, 'motif-bulk-preview')));
+    expect(await test.sql(`SELECT count(*)::int AS n FROM motifs WHERE buffer_after_in_min = 15`)).toEqual([{ n: 0 }]);
+    await page.locator('[data-test="bulk-apply"]').click();
+    await page.getByText('Les motifs sélectionnés ont été modifiés.').waitFor();
+    expect(await test.sql(`SELECT name FROM motifs WHERE buffer_after_in_min = 15 ORDER BY name`))
+      .toEqual([{ name: 'Mariage — constitution du dossier' }, { name: 'Permis de construire — conseil' }]);
+  });
+
   it('adds a lieu in a dialog, with the structured address and coordinates ANTS needs, errors next to their fields', async () => {
     await page.goto(`${test.baseUrl}/admin/organisations/${ids.mairie}/lieux`);
     await page.locator('[data-test="new-lieu"]').click();
