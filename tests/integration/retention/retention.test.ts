@@ -99,7 +99,7 @@ describe(`RGPD retention (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})
       personal_version_months: 12, version_months: 60, receipt_months: 6, event_days: 30,
     });
     expect(allowed.body.kinds.map((kind: { kind: string }) => kind.kind)).toEqual([
-      'outbox_events', 'job_failures', 'webhook_deliveries', 'rdvs', 'usagers', 'agent_notices', 'agents', 'record_versions', 'notification_receipts',
+      'outbox_events', 'job_failures', 'webhook_deliveries', 'ants_appointments', 'outlook_events', 'rdvs', 'usagers', 'agent_notices', 'agents', 'record_versions', 'notification_receipts',
     ]);
   });
 
