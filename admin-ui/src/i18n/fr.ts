@@ -111,6 +111,9 @@ export const fr = {
     exportRdvs: 'Exporter les rendez-vous (.xlsx)',
     exportParticipations: 'Exporter les participations (.xlsx)',
     requested: 'Export demandé avec les critères de la liste : il sera prêt dans',
+    exportTerritoryRdvs: 'Exporter les rendez-vous du territoire sur la période (.xlsx)',
+    exportTerritoryParticipations: 'Exporter les participations du territoire sur la période (.xlsx)',
+    requestedPeriod: 'Export de la période demandé, pour tout le territoire : il sera prêt dans',
   },
   roles: {
     basic: 'Basique',
