@@ -274,6 +274,10 @@ export const fr = {
     cancel: 'Annuler',
     cancelLabel: 'Annuler le rendez-vous : {rdv}',
     cancelled: 'Votre rendez-vous est annulé.',
+    deleteAccount: 'Supprimer mon compte',
+    deleteWarning: 'Votre compte sera supprimé : vous ne verrez plus vos rendez-vous ici. Les organisations gardent les rendez-vous pris et vos coordonnées qu’elles connaissent.',
+    deleteConfirm: 'Confirmer la suppression',
+    deleted: 'Votre compte est supprimé.',
   },
   notFound: {
     title: 'Page introuvable',
