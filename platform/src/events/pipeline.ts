@@ -49,7 +49,6 @@ export class EventPipeline {
     private readonly consumers: readonly EventConsumer[],
     private readonly host: PluginHost,
     private readonly log: LogSink,
-    private readonly notifications: NotificationJobs,
     private readonly housekeeping: PeriodicTasks,
   ) {}
 
@@ -69,10 +68,9 @@ export class EventPipeline {
     host.registerJobs(queue);
     await queue.start();
     const dispatcher = new OutboxDispatcher(platform.db, queue, consumers, settings, log);
-    const housekeeping = new PeriodicTasks(platform, [bookingMaintenance, endedPlagesPurge, retentionJob, exportsHousekeeping], log);
-    const pipeline = new EventPipeline(platform, queue, dispatcher, consumers, host, log, notifications, housekeeping);
+    const housekeeping = new PeriodicTasks(platform, [notifications.reminderSweep(), bookingMaintenance, endedPlagesPurge, retentionJob, exportsHousekeeping], log);
+    const pipeline = new EventPipeline(platform, queue, dispatcher, consumers, host, log, housekeeping);
     dispatcher.start();
-    notifications.start();
     housekeeping.start();
     // At start, anything pending may have lost its job (the in-process queue starts empty).
     pipeline.recovering = pipeline.recover(0);
@@ -113,7 +111,6 @@ export class EventPipeline {
   async stop(): Promise<void> {
     clearInterval(this.recoveryTimer);
     await this.dispatcher.stop();
-    await this.notifications.stop();
     await this.housekeeping.stop();
     await this.recovering;
   }
