@@ -23,7 +23,7 @@ import { isoWriter, loadSearchSettings, searchCreneaux, SearchMotif, searchWindo
 import type { SearchScope } from '../scheduling/snapshot';
 import { effectiveSettings, PluginDocument } from './config';
 import type { CoreCreneau, CoreCreneauxSearch, CoreMotif, CoreRdv, PluginCore } from './sdk';
-import { partnerRoutesPath } from './partner-routes';
+import { partnerRoutesPath } from './paths';
 
 /** An rdv lasts at most 12 hours (a constraint of the rdvs table): so does a créneau asked for. */
 const MAX_DURATION_IN_MIN = 12 * 60;

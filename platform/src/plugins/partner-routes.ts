@@ -12,6 +12,7 @@ import { consoleLog, LogSink } from '../logging';
 import type { Platform } from '../platform';
 import { effectiveSettings, PluginDocument } from './config';
 import { createPluginContext, instanceSettingsOf, readPluginDocument } from './host';
+import { partnerRoutesPath } from './paths';
 import { PartnerReply, PartnerRequest, PartnerRoute, PluginContext, PluginDefinition } from './sdk';
 
 /** Plugin names whose partner routes would stand where the API's own are. */
@@ -83,11 +84,6 @@ function mountPartnerRoute(plugin: PluginDefinition<any>, partnerRoute: PartnerR
       return answer instanceof PartnerReply ? new Reply(answer.status, answer.body, answer.headers) : answer;
     },
   }) as RouteDefinition;
-}
-
-/** Where a plugin's partner routes are mounted. */
-export function partnerRoutesPath(pluginName: string): string {
-  return `/api/${pluginName}`;
 }
 
 /** The plugins' partner routes, each under `/api/<plugin name>`, public (the plugin checks its caller). */
