@@ -169,6 +169,17 @@ export async function signOutUsager(platform: Platform, koa: Context): Promise<{
   return url ? { end_session_url: url } : undefined;
 }
 
+/**
+ * DELETE /api/public/me: the usager closes their account (its sessions with it; a
+ * FranceConnect session ends there too). The fiches agents keep of them stay theirs.
+ */
+export async function deleteMyAccount(platform: Platform, koa: Context): Promise<{ end_session_url: string } | undefined> {
+  const usager = await requireUsager(platform, koa);
+  const signedOut = await signOutUsager(platform, koa);
+  await platform.db.systemStatement(`DELETE FROM usager_accounts WHERE id = $1`, [usager.accountId]);
+  return signedOut;
+}
+
 interface AccountRow {
   id: string;
   email: string;

@@ -1,7 +1,7 @@
 import { isConfigured, startOidcSignIn } from '../auth/oidc';
 import { route } from '../http/route';
 import {
-  AccountBody, AccountChanges, myAccount, myRdvs, openAccount, requireUsager, signedInUsager, signInUsager, signOutUsager, updateMyAccount, verifyAccount,
+  AccountBody, AccountChanges, deleteMyAccount, myAccount, myRdvs, openAccount, requireUsager, signedInUsager, signInUsager, signOutUsager, updateMyAccount, verifyAccount,
 } from './accounts';
 import { FranceConnectCallback, signInWithFranceConnect } from './franceconnect';
 import { bookOnline, confirmHold, OnlineBooking } from './holds';
@@ -113,6 +113,13 @@ export const publicBookingRoutes = [
     summary: "Change the signed-in usager's details; a change of a field FranceConnect certified is refused (422 with its path), nothing written",
     async handle({ platform, koa, body }) {
       return updateMyAccount(platform, await requireUsager(platform, koa), body as AccountChanges);
+    },
+  }),
+  route({
+    method: 'delete', path: '/api/public/me', tag: 'public', access: 'public',
+    summary: "The signed-in usager closes their account: its sessions end (for one opened with FranceConnect, answers {end_session_url}); the fiches organisations keep are not touched",
+    async handle({ platform, koa }) {
+      return deleteMyAccount(platform, koa);
     },
   }),
   route({

@@ -99,6 +99,13 @@ export const useUsagerStore = defineStore('usager', () => {
     return api.post<RdvRecap>(`/api/public/me/rdvs/${encodeURIComponent(rdvId)}/cancel`);
   }
 
+  /** Closes the account; answers FranceConnect's sign-out URL for a session opened with it. */
+  async function deleteAccount(): Promise<string | null> {
+    const answer = await api.delete<{ end_session_url?: string } | undefined>('/api/public/me');
+    forget();
+    return answer?.end_session_url ?? null;
+  }
+
   /** Signs out; answers FranceConnect's sign-out URL for a session opened with it. */
   async function signOut(): Promise<string | null> {
     const answer = await api.delete<{ end_session_url?: string } | undefined>('/api/public/accounts/sign_in').catch(() => undefined);
@@ -106,5 +113,5 @@ export const useUsagerStore = defineStore('usager', () => {
     return answer?.end_session_url ?? null;
   }
 
-  return { token, account, signedIn, loadAccount, signIn, startFranceConnect, finishFranceConnect, update, rdvs, cancel, signOut };
+  return { token, account, signedIn, loadAccount, signIn, startFranceConnect, finishFranceConnect, update, rdvs, cancel, deleteAccount, signOut };
 });

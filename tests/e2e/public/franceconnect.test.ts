@@ -99,6 +99,21 @@ describe('public portal: FranceConnect and the espace usager', () => {
     await agentPage.close();
   });
 
+  it('signs in from the espace with FranceConnect and closes the account there', async () => {
+    await page.goto(`${test.baseUrl}/public/espace`);
+    provider.signInAs(LEA);
+    await page.getByRole('button', { name: 'S’identifier avec FranceConnect' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Mes coordonnées' }).waitFor();
+    await page.getByRole('button', { name: 'Supprimer mon compte' }).click();
+    await shows(page.locator('[data-test="espace-delete"]'), 'Votre compte sera supprimé');
+    violations.push(...(await auditScreen(page, 'public/franceconnect-4-delete')));
+    await page.getByRole('button', { name: 'Confirmer la suppression' }).click();
+    await page.waitForURL((url) => url.origin === provider.issuer);
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Se connecter' }).waitFor();
+    expect(await test.sql(`SELECT 1 FROM usager_accounts WHERE email = $1`, [LEA.email])).toEqual([]);
+  });
+
   it('has no serious accessibility violation', () => {
     expect(violations).toEqual([]);
   });

@@ -159,4 +159,19 @@ describe('signing in with FranceConnect', () => {
     expect(url.searchParams.get('post_logout_redirect_uri')).toBe(`${test.baseUrl}/public/espace`);
     expectProblem(await me(token), 401);
   });
+
+  it('closes the account on request, its sessions with it; the fiches agents keep stay', async () => {
+    const { token, account } = (await franceConnect(LEA)).body;
+    const fiches = await countRows(test, 'users');
+    const closed = await test.call('delete', '/api/public/me', { token });
+    expectStatus(closed, 200);
+    expect(new URL(closed.body.end_session_url).pathname).toBe('/session/end');
+    expectProblem(await me(token), 401);
+    expect(await test.sql(`SELECT 1 FROM usager_accounts WHERE id = $1`, [account.id])).toEqual([]);
+    expect(await countRows(test, 'users')).toEqual(fiches);
+    // FranceConnect again: a new account.
+    const reopened = await franceConnect(LEA);
+    expectStatus(reopened, 200);
+    expect(reopened.body.account.id).not.toBe(account.id);
+  });
 });
