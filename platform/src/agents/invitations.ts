@@ -1,3 +1,4 @@
+import { checkPasswordAllowed, PROCONNECT_REQUIRED_FOR_INVITATION } from '../auth/proconnect';
 import { generateToken, hashToken } from '../auth/secrets';
 import { currentTerritoryId, tx } from '../db/database';
 import { AppError } from '../errors';
@@ -75,10 +76,13 @@ function usable(platform: Platform, invitation: InvitationState | undefined): In
   return invitation;
 }
 
-/** Refuses an invitation that cannot be accepted before its password is hashed (the dear part). */
+/**
+ * Refuses an invitation that cannot be accepted before its password is hashed (the dear
+ * part); in a territory requiring ProConnect, signing in with it accepts the invitation (403).
+ */
 export async function checkInvitation(platform: Platform, token: string): Promise<void> {
   const [invitation] = await platform.db.systemStatement<InvitationState>(INVITATION_STATE, [hashToken(token)]);
-  usable(platform, invitation);
+  await checkPasswordAllowed(platform, usable(platform, invitation).territory_id, PROCONNECT_REQUIRED_FOR_INVITATION);
 }
 
 /** Sets the password once: an expired invitation is gone, a used one is refused. */

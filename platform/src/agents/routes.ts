@@ -258,7 +258,7 @@ export const agentRoutes = [
   route({
     method: 'post', path: '/api/v1/invitations/:token/accept', tag: 'agents', access: 'public',
     body: 'api/invitation.accept.json',
-    summary: 'Accept an invitation by choosing a password; answers a bearer token',
+    summary: 'Accept an invitation by choosing a password; answers a bearer token (403 when the territory requires ProConnect: signing in with it accepts the invitation)',
     async handle({ params, body, platform }) {
       await checkInvitation(platform, params.token);
       const passwordHash = await hashPassword((body as { password: string }).password);

@@ -7,6 +7,8 @@ import { consoleLog, errorMessage } from '../logging';
 import { plainEmail } from '../notifications/code-emails';
 import { platformMail } from '../notifications/mail';
 import type { Platform } from '../platform';
+import { isConfigured } from './oidc';
+import { checkPasswordAllowed } from './proconnect';
 import { generateToken, hashToken } from './secrets';
 import { issueToken, revokeAgentSessions } from './sessions';
 import { secondStepAnswer } from './totp';
@@ -24,7 +26,8 @@ const CALLER_LIMITS = { maxFailures: 20, pauseMs: 60 * 60_000 };
  * Emails a single-use link to choose a new password to the agent who has this address,
  * if any: the caller is answered alike either way, and the email leaves after the answer,
  * so neither the answer nor its delay tells whether the address is an agent's.
- * The agent's earlier links stop working. Platform admins and intervenants get nothing.
+ * The agent's earlier links stop working. Platform admins, intervenants and agents whose
+ * territory requires ProConnect get nothing.
  */
 export async function requestPasswordReset(platform: Platform, koa: Context, email: string): Promise<void> {
   await new AttemptCounter(platform, `password_reset_address:${koa.ip}`, CALLER_LIMITS).spend(koa);
@@ -33,9 +36,10 @@ export async function requestPasswordReset(platform: Platform, koa: Context, ema
   const now = platform.clock.now();
   const agent = await platform.db.system(async () => {
     const [found] = await tx().query(
-      `SELECT a.id, a.email, t.name AS territory_name FROM agents a JOIN territories t ON t.id = a.territory_id
+      `SELECT a.id, a.email, t.name AS territory_name, t.proconnect_required FROM agents a JOIN territories t ON t.id = a.territory_id
         WHERE lower(a.email) = lower($1) AND a.deleted_at IS NULL`, [email]);
-    if (!found) return undefined;
+    // A territory requiring ProConnect has no passwords to reset: no link (the answer stays alike).
+    if (!found || (found.proconnect_required && isConfigured(platform, 'proconnect'))) return undefined;
     await tx().query(`DELETE FROM password_resets WHERE agent_id = $1 AND used_at IS NULL`, [found.id]);
     await tx().query(
       `INSERT INTO password_resets (agent_id, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4)`,
@@ -81,9 +85,13 @@ async function findReset(platform: Platform, token: string, lock: boolean): Prom
   return reset;
 }
 
-/** Whether a link still opens, so the screen can say so before a password is typed. */
+/**
+ * Whether a link still opens, so the screen can say so before a password is typed; one
+ * sent before the agent's territory required ProConnect is refused as sign-in is (403).
+ */
 export async function checkPasswordReset(platform: Platform, token: string): Promise<{ expires_at: Date }> {
   const reset = await platform.db.system(() => findReset(platform, token, false));
+  await checkPasswordAllowed(platform, reset.territory_id);
   return { expires_at: reset.expires_at };
 }
 

@@ -17,6 +17,8 @@ import { finishOidcSignIn, isConfigured, OidcCallback } from './oidc';
 /** The refusal of an email with no agent account; the UI says it as the reference does, with the email. */
 export const UNKNOWN_AGENT = 'No agent account has this email: use ProConnect with the email your invitation was sent to';
 export const PROCONNECT_REQUIRED = 'Your territory asks its agents to sign in with ProConnect';
+/** An invitation there is accepted by signing in with ProConnect, not by choosing a password. */
+export const PROCONNECT_REQUIRED_FOR_INVITATION = 'Your territory asks its agents to sign in with ProConnect: sign in with ProConnect to accept this invitation';
 
 interface MatchingAgent {
   id: string;
@@ -53,10 +55,14 @@ export async function proConnectAgent(platform: Platform, callback: OidcCallback
 
 const stringClaim = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim().slice(0, 200) : null);
 
-/** Refuses the password of an agent whose territory requires ProConnect (while the instance offers it). */
-export async function checkPasswordAllowed(platform: Platform, territoryId: string): Promise<void> {
+/**
+ * Refuses a password of an agent whose territory requires ProConnect (while the instance
+ * offers it): to sign in, and to choose one (a reset link, an invitation), which would
+ * open a password session.
+ */
+export async function checkPasswordAllowed(platform: Platform, territoryId: string, message = PROCONNECT_REQUIRED): Promise<void> {
   if (!isConfigured(platform, 'proconnect')) return;
   const [territory] = await platform.db.systemStatement<{ proconnect_required: boolean }>(
     `SELECT proconnect_required FROM territories WHERE id = $1`, [territoryId]);
-  if (territory?.proconnect_required) throw AppError.forbidden(PROCONNECT_REQUIRED);
+  if (territory?.proconnect_required) throw AppError.forbidden(message);
 }

@@ -221,7 +221,7 @@ export const authRoutes = [
   }),
   route({
     method: 'post', path: '/api/v1/auth/password_resets', tag: 'auth', access: 'public', body: 'api/password_reset.request.json',
-    summary: 'Forgotten password: emails a single-use link (valid one hour) to the agent with this address, if any; answers 202 alike for any address',
+    summary: 'Forgotten password: emails a single-use link (valid one hour) to the agent with this address, if any (none when their territory requires ProConnect); answers 202 alike for any address',
     async handle({ body, platform, koa }) {
       await requestPasswordReset(platform, koa, (body as { email: string }).email);
       return new Reply(202, { sent_if_known: true });
@@ -229,7 +229,7 @@ export const authRoutes = [
   }),
   route({
     method: 'get', path: '/api/v1/auth/password_resets/:token', tag: 'auth', access: 'public',
-    summary: 'Whether a password link still opens (404 unknown, 410 used or expired)',
+    summary: 'Whether a password link still opens (404 unknown, 410 used or expired, 403 when the territory requires ProConnect)',
     async handle({ params, platform }) {
       return checkPasswordReset(platform, params.token);
     },

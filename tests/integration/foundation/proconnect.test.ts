@@ -1,6 +1,7 @@
+import { waitFor } from '../../support/events';
 import { startWithOidcProvider, TestOidcProvider } from '../../support/oidc-provider';
 import { DEMO_PASSWORD, TestPlatform } from '../../support/platform';
-import { countRows, expectProblem, invitationLink } from './helpers';
+import { countRows, emailedLinks, expectProblem, invitationLink, invitationToken } from './helpers';
 
 const EMAIL = 'agent.urbanisme@demo.test';
 
@@ -9,7 +10,7 @@ const EMAIL = 'agent.urbanisme@demo.test';
  * loopback signing its id tokens and userinfo: the code flow with state, nonce and eidas1;
  * forged, replayed or stale answers refused; unknown emails refused without an account;
  * the provider down said clearly while passwords still work; sign-out ending the
- * provider's session; a territory requiring ProConnect.
+ * provider's session; a territory requiring ProConnect, where no password is chosen either.
  */
 describe('signing in with ProConnect', () => {
   let provider: TestOidcProvider;
@@ -206,5 +207,50 @@ describe('signing in with ProConnect', () => {
       await test.call('patch', '/api/v1/territories/current', { token, body: { proconnect_required: false } });
     }
     expect((await test.call('post', '/api/v1/auth/sign_in', { body: { email: EMAIL, password: DEMO_PASSWORD } })).status).toBe(200);
+  });
+
+  it('lets no password be chosen in a territory requiring ProConnect: no reset link, none used, invitations accepted by ProConnect only', async () => {
+    const territorial = await test.signIn('territoire@demo.test');
+    const [mairie] = await test.sql(`SELECT id FROM organisations WHERE slug = 'mairie-val-fleuri'`);
+    const [agent] = await test.sql(`SELECT id, password_hash FROM agents WHERE email = $1`, [EMAIL]);
+    const invited = await test.call('post', `/api/v1/organisations/${mairie.id}/agents`, {
+      token: territorial, body: { email: 'recrue.proconnect@demo.test', access_level: 'basic', service_ids: ['etat_civil'] },
+    });
+    const invitation = invitationToken(await invitationLink(test, 'recrue.proconnect@demo.test'));
+    // A reset link asked for before the territory required ProConnect.
+    const resetLinks = () => emailedLinks(test, EMAIL, 'reset-password');
+    expect((await test.call('post', '/api/v1/auth/password_resets', { body: { email: EMAIL } })).status).toBe(202);
+    await waitFor('the reset link emailed', async () => (await resetLinks()).length > 0, 5_000);
+    const resetPath = `/api/v1/auth/password_resets/${invitationToken((await resetLinks())[0])}`;
+
+    expect((await test.call('patch', '/api/v1/territories/current', { token: territorial, body: { proconnect_required: true } })).status).toBe(200);
+    try {
+      const resetsBefore = await test.sql(`SELECT id FROM password_resets WHERE agent_id = $1`, [agent.id]);
+      const sessionsBefore = await countRows(test, 'api_tokens');
+      // Asked again: answered as for any address, but no link is made.
+      const asked = await test.call('post', '/api/v1/auth/password_resets', { body: { email: EMAIL } });
+      expect(asked.status).toBe(202);
+      expect(asked.body).toEqual({ sent_if_known: true });
+      expect(await test.sql(`SELECT id FROM password_resets WHERE agent_id = $1`, [agent.id])).toEqual(resetsBefore);
+      // The earlier link is refused as the password is, on opening and on use.
+      for (const refused of [await test.call('get', resetPath), await test.call('post', resetPath, { body: { password: 'Un autre mot de passe 2026' } })]) {
+        expectProblem(refused, 403);
+        expect(refused.body.detail).toBe('Your territory asks its agents to sign in with ProConnect');
+      }
+      const accepted = await test.call('post', `/api/v1/invitations/${invitation}/accept`, { body: { password: 'Un autre mot de passe 2026' } });
+      expectProblem(accepted, 403);
+      expect(accepted.body.detail).toBe('Your territory asks its agents to sign in with ProConnect: sign in with ProConnect to accept this invitation');
+      expect(await countRows(test, 'api_tokens')).toEqual(sessionsBefore);
+      expect((await test.sql(`SELECT password_hash FROM agents WHERE id = $1`, [agent.id]))[0].password_hash).toBe(agent.password_hash);
+      expect((await test.sql(`SELECT password_hash FROM agents WHERE id = $1`, [invited.body.agent.id]))[0].password_hash).toBeNull();
+      // ProConnect accepts the invitation.
+      const joined = await finish(await providerAnswer('recrue.proconnect@demo.test'));
+      expect(joined.status).toBe(200);
+      expect(joined.body.agent).toMatchObject({ id: invited.body.agent.id, invitation_pending: false });
+    } finally {
+      await test.call('patch', '/api/v1/territories/current', { token: territorial, body: { proconnect_required: false } });
+    }
+    // Passwords allowed again, the earlier link opens again.
+    expect((await test.call('get', resetPath)).status).toBe(200);
   });
 });
