@@ -25,6 +25,7 @@ import { Retention1796696959445 } from './1796696959445-Retention';
 import { OidcSignIns1796697175188 } from './1796697175188-OidcSignIns';
 import { FranceConnect1796697964101 } from './1796697964101-FranceConnect';
 import { TerritorySlugs1796699915217 } from './1796699915217-TerritorySlugs';
+import { CoveringStatisticsIndexes1796701784691 } from './1796701784691-CoveringStatisticsIndexes';
 import { SingleUseLieux1796698246148 } from './1796698246148-SingleUseLieux';
 import { MotifAgentDelaysAndOptions1796698708240 } from './1796698708240-MotifAgentDelaysAndOptions';
 import { pluginMigrations } from '../../plugins/migrations';
@@ -37,5 +38,5 @@ const timestampOf = (migration: { name: string }) => Number(/\d+$/.exec(migratio
  * Every migration, in the order they run: by timestamp, the platform's and those
  * installed plugins bring. A new file is added here; applied ones are never edited.
  */
-export const MIGRATIONS = [Foundation1764000000000, TerritoryScopedReferences1764000050000, Rdvs1764000100000, Usagers1764000250000, Agenda1764000400000, AgendaTerritoryReferences1764000450000, RdvAgentsBusyTimes1764000460000, BookingLifecycle1764000550000, Notifications1764000700000, EventPipeline1764600000000, SearchReads1764700000000, AgendaVersions1764800000000, LieuAddresses1764850000000, AgentCredentials1764900000000, RdvLockVersion1764960000000, ForcedRowLevelSecurity1765200000000, TerritoryScopedReferencesEverywhere1765200100000, HoldNetworks1765200200000, PrescripteurReceipts1765300000000, OutboxRequestIds1765400000000, UsagerAccountInvitations1765500000000, SecondFactors1765600000000, StatisticsAndExports1796696899229, Retention1796696959445, OidcSignIns1796697175188, FranceConnect1796697964101, TerritorySlugs1796699915217, SingleUseLieux1796698246148, MotifAgentDelaysAndOptions1796698708240, ...pluginMigrations(PLUGINS)]
+export const MIGRATIONS = [Foundation1764000000000, TerritoryScopedReferences1764000050000, Rdvs1764000100000, Usagers1764000250000, Agenda1764000400000, AgendaTerritoryReferences1764000450000, RdvAgentsBusyTimes1764000460000, BookingLifecycle1764000550000, Notifications1764000700000, EventPipeline1764600000000, SearchReads1764700000000, AgendaVersions1764800000000, LieuAddresses1764850000000, AgentCredentials1764900000000, RdvLockVersion1764960000000, ForcedRowLevelSecurity1765200000000, TerritoryScopedReferencesEverywhere1765200100000, HoldNetworks1765200200000, PrescripteurReceipts1765300000000, OutboxRequestIds1765400000000, UsagerAccountInvitations1765500000000, SecondFactors1765600000000, StatisticsAndExports1796696899229, Retention1796696959445, OidcSignIns1796697175188, FranceConnect1796697964101, TerritorySlugs1796699915217, SingleUseLieux1796698246148, MotifAgentDelaysAndOptions1796698708240, CoveringStatisticsIndexes1796701784691, ...pluginMigrations(PLUGINS)]
   .sort((a, b) => timestampOf(a) - timestampOf(b));
