@@ -200,6 +200,7 @@ export const fr = {
     failed: 'Nous n’avons pas pu vous connecter. Veuillez réessayer.',
     unavailable: 'ProConnect ne répond pas pour le moment. Réessayez plus tard, ou connectez-vous avec votre adresse e-mail et votre mot de passe.',
     required: 'Votre territoire demande à ses agents de se connecter avec ProConnect.',
+    requiredForInvitation: 'Votre territoire demande à ses agents de se connecter avec ProConnect : connectez-vous avec ProConnect pour accepter votre invitation.',
     backToSignIn: 'Retour à la connexion',
     cardTitle: 'Connexion des agents',
     cardIntro: 'Vous pouvez demander aux agents du territoire de se connecter avec ProConnect : leur mot de passe sera alors refusé.',

@@ -33,6 +33,7 @@ const SERVER_MESSAGES: Record<string, string> = {
   'is not a valid phone number': 'validation.phone',
   'Wrong email or password': 'errors.wrongCredentials',
   'Your territory asks its agents to sign in with ProConnect': 'proconnect.required',
+  'Your territory asks its agents to sign in with ProConnect: sign in with ProConnect to accept this invitation': 'proconnect.requiredForInvitation',
   'ProConnect does not answer: try again later': 'proconnect.unavailable',
   'An organisation keeps at least one admin': 'errors.lastAdmin',
   'You cannot remove yourself': 'errors.removeYourself',
