@@ -1,4 +1,6 @@
 import type { Page } from 'playwright-core';
+import { emailedLinks, invitationLink } from '../../integration/foundation/helpers';
+import { waitFor } from '../../support/events';
 import { startWithOidcProvider, TestOidcProvider } from '../../support/oidc-provider';
 import { DEMO_PASSWORD, type TestPlatform } from '../../support/platform';
 import { auditScreen, Browser, E2E_NOW, ensureUiBuilt, openBrowser, signIn, signOut } from './support';
@@ -93,6 +95,35 @@ describe('admin UI: connexion avec ProConnect', () => {
     } finally {
       const token = await test.call('post', '/api/v1/auth/sign_in', { body: { email: 'territoire@demo.test', password: DEMO_PASSWORD } });
       expect(token.status).toBe(403);
+      await test.sql(`UPDATE territories SET proconnect_required = false`);
+    }
+  });
+
+  it('says, on a reset link or an invitation, that the territory takes no password but ProConnect', async () => {
+    const territorial = await test.signIn('territoire@demo.test');
+    const [mairie] = await test.sql(`SELECT id FROM organisations WHERE slug = 'mairie-val-fleuri'`);
+    await test.call('post', `/api/v1/organisations/${mairie.id}/agents`, {
+      token: territorial, body: { email: 'recrue.proconnect@demo.test', access_level: 'basic', service_ids: ['etat_civil'] },
+    });
+    const invitation = await invitationLink(test, 'recrue.proconnect@demo.test');
+    await test.call('post', '/api/v1/auth/password_resets', { body: { email: EMAIL } });
+    await waitFor('the reset link emailed', async () => (await emailedLinks(test, EMAIL, 'reset-password')).length > 0);
+    const [resetLink] = await emailedLinks(test, EMAIL, 'reset-password');
+    await test.sql(`UPDATE territories SET proconnect_required = true`);
+    try {
+      await page.goto(resetLink);
+      await page.getByRole('alert').filter({ hasText: 'Votre territoire demande à ses agents de se connecter avec ProConnect.' }).waitFor();
+      violations.push(...(await auditScreen(page, 'admin/proconnect-5-reset-link')));
+
+      await page.goto(invitation);
+      await page.getByRole('textbox', { name: 'Mot de passe *', exact: true }).fill('un-mot-de-passe-solide');
+      await page.getByRole('textbox', { name: 'Confirmez le mot de passe *' }).fill('un-mot-de-passe-solide');
+      await page.locator('[data-test="accept-invitation"]').click();
+      await page.getByRole('alert').filter({ hasText: 'connectez-vous avec ProConnect pour accepter votre invitation.' }).waitFor();
+      violations.push(...(await auditScreen(page, 'admin/proconnect-6-invitation')));
+      await page.getByRole('link', { name: 'Retour à la connexion' }).click();
+      await proConnectButton().waitFor();
+    } finally {
       await test.sql(`UPDATE territories SET proconnect_required = false`);
     }
   });
