@@ -13,7 +13,7 @@ export const statisticsRoutes = [
     async handle({ actor, params, query, platform }) {
       requireOrganisationAdmin(actor, params.org);
       const statisticsQuery = await readStatisticsQuery({ ...query, organisation_id: undefined }, platform.clock.now());
-      return computeStatistics({ organisationId: params.org }, statisticsQuery, platform.clock.now());
+      return computeStatistics({ organisationId: params.org }, statisticsQuery, platform.clock.now(), platform.db.embedded);
     },
   }),
   route({
@@ -24,7 +24,7 @@ export const statisticsRoutes = [
       requireTerritorialAdmin(actor);
       const statisticsQuery = await readStatisticsQuery(query, platform.clock.now());
       if (statisticsQuery.filters.organisationId) requireMember(actor, statisticsQuery.filters.organisationId);
-      return computeStatistics({ territoryId: actor.territoryId }, statisticsQuery, platform.clock.now());
+      return computeStatistics({ territoryId: actor.territoryId }, statisticsQuery, platform.clock.now(), platform.db.embedded);
     },
   }),
 ];

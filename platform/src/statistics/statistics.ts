@@ -112,13 +112,14 @@ const LEAD_TIME_BUCKETS = [
   { key: 'over_30_days', label: 'Plus de 30 jours', upToHours: null },
 ] as const;
 
-export async function computeStatistics(scope: StatisticsScope, query: StatisticsQuery, now: Date) {
+export async function computeStatistics(scope: StatisticsScope, query: StatisticsQuery, now: Date, embedded: boolean) {
   const { where, parameters } = rdvScope(scope, query.filters);
   const period = [...parameters, query.start, query.end];
   const week = (column: string) => `date_trunc('week', ${column} AT TIME ZONE $9::text)::date`;
 
-  // Sorting and hashing a year's rows in memory rather than in temporary files.
-  await tx().query(`SET LOCAL work_mem = '32MB'`);
+  // On PostgreSQL, a year's rows sorted and hashed in memory rather than in temporary files;
+  // the embedded engine's memory is the platform's own (its bench target), so it keeps its default.
+  if (!embedded) await tx().query(`SET LOCAL work_mem = '32MB'`);
 
   // The rdvs starting in the period, read once: counted by (week, status, past, lead-time
   // bucket), and over the whole period (the grouping set ()) for the median lead time.
